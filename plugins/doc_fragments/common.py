@@ -1,0 +1,111 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, hwcloud.meeting contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # The options every module of hwcloud.meeting shares: the service, the
+    # login, the meeting, and how calls are made. Set them once for a play with
+    # module_defaults and the action group "group/hwcloud.meeting.meeting".
+    DOCUMENTATION = r'''
+options:
+  api_url:
+    description:
+      - Base URL of the Huawei Cloud Meeting API.
+      - Private deployments and the international site use another URL.
+      - If not set, the environment variable E(HWMEETING_API_URL) is used.
+    type: str
+    default: https://api.meeting.huaweicloud.com
+  access_token:
+    description:
+      - An access token (sent as C(X-Access-Token)) obtained elsewhere.
+      - Used before App ID and account login. If the service rejects it and App ID or account
+        credentials are given too, the module logs in with them once and retries.
+      - Only M(hwcloud.meeting.meeting_activate) makes calls that need it.
+      - If not set, the environment variable E(HWMEETING_ACCESS_TOKEN) is used.
+    type: str
+  app_id:
+    description:
+      - App ID for App ID login (HMAC-SHA256 signed); needs O(app_key).
+      - If not set, the environment variable E(HWMEETING_APP_ID) is used.
+    type: str
+  app_key:
+    description:
+      - The App ID's secret key. It signs the login request and is never sent.
+      - If not set, the environment variable E(HWMEETING_APP_KEY) is used.
+    type: str
+  user_id:
+    description:
+      - User ID to log in as with App ID login; empty means the App ID's default user.
+      - If not set, the environment variable E(HWMEETING_USER_ID) is used.
+    type: str
+  corp_id:
+    description:
+      - Enterprise ID, for a multi-tenant App ID only.
+      - If not set, the environment variable E(HWMEETING_CORP_ID) is used.
+    type: str
+  account:
+    description:
+      - Huawei Cloud Meeting account for account login, used when no access token or App ID is given;
+        needs O(account_password).
+      - If not set, the environment variable E(HWMEETING_ACCOUNT) is used.
+    type: str
+  account_password:
+    description:
+      - Password of O(account).
+      - If not set, the environment variable E(HWMEETING_ACCOUNT_PASSWORD) is used.
+    type: str
+  conference_id:
+    description:
+      - The meeting ID (digits only).
+    type: str
+    required: true
+  host_password:
+    description:
+      - The meeting's host password. It gets the control token for control calls, and
+        M(hwcloud.meeting.meeting_activate) activates the meeting with it.
+      - When O(conference_token) is given too, the token is used first and the host password
+        fetches a new one if the service rejects it.
+    type: str
+  conference_token:
+    description:
+      - A meeting control token (C(X-Conference-Authorization)) obtained elsewhere, used instead of
+        O(host_password) for control calls. A control token lives 30 minutes.
+      - Without O(host_password), a rejected token fails the task, saying that it has expired.
+    type: str
+  validate_certs:
+    description:
+      - Whether to verify the service's TLS certificate. Only turn this off for a test service.
+      - If not set, the environment variable E(HWMEETING_VALIDATE_CERTS) is used.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - A CA bundle (PEM) to verify the service's certificate with, for a private deployment.
+      - If not set, the environment variable E(HWMEETING_CA_PATH) is used; E(REQUESTS_CA_BUNDLE) is honoured too.
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for each HTTP request.
+    type: float
+    default: 30
+  retries:
+    description:
+      - How many times a transient failure is retried (connection errors, read timeouts,
+        HTTP 429, 500, 502, 503 and 504), with exponential backoff and jitter.
+        C(Retry-After) is honoured (up to 60 seconds).
+      - O(retries=N) means at most N + 1 attempts of each call.
+    type: int
+    default: 3
+requirements:
+  - requests
+notes:
+  - The modules run on the controller (C(connection: local) or C(delegate_to: localhost)).
+  - Set the shared options once per play with C(module_defaults) and the action group
+    C(group/hwcloud.meeting.meeting).
+'''

@@ -1,0 +1,156 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, hwcloud.meeting contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The module base: the shared argument spec (documented once, in the
+``hwcloud.meeting.common`` doc fragment), input checks made before any HTTP
+call, the one client of a module run, and failures turned into ``fail_json``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import os
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.six.moves.urllib.parse import urlparse
+
+from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
+    DEFAULT_API_URL,
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+    MeetingClient,
+    MeetingError,
+)
+
+
+def _env(name):
+    return (env_fallback, [name])
+
+
+SHARED_ARGUMENT_SPEC = dict(
+    api_url=dict(type='str', default=DEFAULT_API_URL, fallback=_env('HWMEETING_API_URL')),
+    access_token=dict(type='str', no_log=True, fallback=_env('HWMEETING_ACCESS_TOKEN')),
+    app_id=dict(type='str', fallback=_env('HWMEETING_APP_ID')),
+    app_key=dict(type='str', no_log=True, fallback=_env('HWMEETING_APP_KEY')),
+    user_id=dict(type='str', fallback=_env('HWMEETING_USER_ID')),
+    corp_id=dict(type='str', fallback=_env('HWMEETING_CORP_ID')),
+    account=dict(type='str', fallback=_env('HWMEETING_ACCOUNT')),
+    account_password=dict(type='str', no_log=True, fallback=_env('HWMEETING_ACCOUNT_PASSWORD')),
+    conference_id=dict(type='str', required=True),
+    host_password=dict(type='str', no_log=True),
+    conference_token=dict(type='str', no_log=True),
+    validate_certs=dict(type='bool', default=True, fallback=_env('HWMEETING_VALIDATE_CERTS')),
+    ca_path=dict(type='path', fallback=_env('HWMEETING_CA_PATH')),
+    timeout=dict(type='float', default=30),
+    retries=dict(type='int', default=3),
+)
+
+# Options that must come in pairs: the first without the second is a typo or
+# a missing secret, and is refused rather than ignored.
+_PAIRS = (('app_id', 'app_key'), ('app_key', 'app_id'),
+          ('account', 'account_password'), ('account_password', 'account'),
+          ('user_id', 'app_id'), ('corp_id', 'app_id'))
+
+
+def meeting_argument_spec(**module_options):
+    """The shared options plus a module's own (which win on a clash)."""
+    spec = copy.deepcopy(SHARED_ARGUMENT_SPEC)
+    spec.update(module_options)
+    return spec
+
+
+def _given(value):
+    return value is not None and value != ''
+
+
+class MeetingModule(AnsibleModule):
+    """AnsibleModule for this collection.
+
+    ``needs_login``: the module makes X-Access-Token calls (meeting_activate).
+    ``needs_control``: the module makes control calls, so it needs
+    host_password or conference_token.
+    """
+
+    def __init__(self, argument_spec=None, needs_login=False, needs_control=True, **kwargs):
+        kwargs.setdefault('supports_check_mode', True)
+        super(MeetingModule, self).__init__(argument_spec=meeting_argument_spec(**(argument_spec or {})), **kwargs)
+        if not HAS_REQUESTS:
+            self.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+        self.conference_id = (self.params['conference_id'] or '').strip()
+        self._check_shared_options(needs_login, needs_control)
+        self._client = None
+        if not self.params['validate_certs']:
+            self.warn('validate_certs is false: the certificate of %s is not checked, so the host '
+                      'password and tokens could be read by whoever answers in its place' % self.params['api_url'])
+
+    # --- input checks (before any call) -----------------------------------
+
+    def _check_shared_options(self, needs_login, needs_control):
+        params = self.params
+        problems = []
+        if not self.conference_id.isdigit():
+            problems.append("conference_id must be the meeting ID, digits only (got '%s')" % params['conference_id'])
+        url = urlparse(params['api_url'] or '')
+        if url.scheme not in ('http', 'https') or not url.netloc:
+            problems.append("api_url must be an http:// or https:// URL, such as %s (got '%s')"
+                            % (DEFAULT_API_URL, params['api_url']))
+        if params['timeout'] <= 0:
+            problems.append('timeout must be a number of seconds greater than 0 (got %s)' % params['timeout'])
+        if params['retries'] < 0:
+            problems.append('retries must be 0 or more (got %s)' % params['retries'])
+        if params['ca_path'] and not os.path.exists(params['ca_path']):
+            problems.append('ca_path %s does not exist' % params['ca_path'])
+        for option, partner in _PAIRS:
+            if _given(params[option]) and not _given(params[partner]):
+                problems.append('%s is set but %s is missing' % (option, partner))
+        if needs_login and not self._has_login():
+            problems.append('no login credentials: give access_token, or app_id and app_key, or account and '
+                            'account_password (or the HWMEETING_* environment variables)')
+        if needs_control and not (_given(params['host_password']) or _given(params['conference_token'])):
+            problems.append('give host_password (the meeting\'s host password) or conference_token '
+                            'to control the meeting')
+        if problems:
+            self.fail_json(msg='Invalid options for meeting %s: %s.' % (params['conference_id'], '; '.join(problems)))
+
+    def _has_login(self):
+        params = self.params
+        return (_given(params['access_token'])
+                or (_given(params['app_id']) and _given(params['app_key']))
+                or (_given(params['account']) and _given(params['account_password'])))
+
+    # --- the client --------------------------------------------------------------
+
+    @property
+    def client(self):
+        if self._client is None:
+            params = self.params
+            self._client = MeetingClient(
+                api_url=params['api_url'], conference_id=self.conference_id,
+                access_token=params['access_token'], app_id=params['app_id'], app_key=params['app_key'],
+                user_id=params['user_id'], corp_id=params['corp_id'],
+                account=params['account'], account_password=params['account_password'],
+                host_password=params['host_password'], conference_token=params['conference_token'],
+                validate_certs=params['validate_certs'], ca_path=params['ca_path'],
+                timeout=params['timeout'], retries=params['retries'],
+                register_secret=self.no_log_values.add,
+            )
+        return self._client
+
+    # --- failures -----------------------------------------------------------------
+
+    def fail_meeting(self, error, **result):
+        """Fail the task from a MeetingError: its sentence as ``msg``, the
+        facts as ``status``, ``error_code``, ``error_msg``, ``request_id``."""
+        result.update(error.to_result())
+        self.fail_json(msg=str(error), **result)
+
+    def run(self, body):
+        """Run ``body(self)`` and turn any MeetingError into a failed task."""
+        try:
+            body(self)
+        except MeetingError as error:
+            self.fail_meeting(error)

@@ -1,0 +1,434 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, hwcloud.meeting contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The one HTTP client of the collection: session, retries, logins, control
+token and errors for the Huawei Cloud Meeting REST API (see docs/ and API.md).
+
+Every module builds exactly one MeetingClient per run.  Tokens are fetched
+lazily, the first time a call needs them, so a task never logs in or asks for
+a control token it does not use.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import hashlib
+import hmac
+import random
+import re
+import time
+import traceback
+import uuid
+
+REQUESTS_IMPORT_ERROR = None
+try:
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
+except ImportError:
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+    Retry = object  # keeps the class statement below importable
+else:
+    HAS_REQUESTS = True
+
+DEFAULT_API_URL = 'https://api.meeting.huaweicloud.com'
+USER_AGENT = 'hwcloud.meeting-ansible-collection'
+
+# Statuses the gateway and the service use for "try again" (API.md, Errors).
+TRANSIENT_STATUSES = frozenset((429, 500, 502, 503, 504))
+# A Retry-After longer than this is not honoured as is: an event-day task must
+# not sleep for an hour because a proxy said so.
+MAX_RETRY_AFTER = 60.0
+BACKOFF_FACTOR = 0.5
+BACKOFF_JITTER = 0.5
+
+PATH_ACCOUNT_LOGIN = '/v1/usg/acs/auth/account'
+PATH_APP_LOGIN = '/v2/usg/acs/auth/appauth'
+PATH_ONLINE = '/v1/mmc/management/conferences/online/confDetail'
+PATH_START = '/v1/mmc/management/conferences/start'
+PATH_CONTROL_TOKEN = '/v1/mmc/control/conferences/token'
+PATH_REALTIME = '/v1/mmc/control/conferences/realTimeInfo'
+PATH_RECORD = '/v1/mmc/control/conferences/record'
+PATH_LIVE = '/v1/mmc/control/conferences/live'
+PATH_BROADCAST = '/v1/mmc/control/conferences/participants/broadcast'
+PATH_CANCEL_BROADCAST = '/v1/mmc/control/conferences/cancelBroadcast'
+
+CLIENT_TYPE = 72
+APP_SIGNATURE_LIFETIME = 600  # seconds, "about ten minutes ahead" (API.md)
+
+NOT_IN_PROGRESS = 'MMC.111070005'
+MEETING_ENDED = 'MMC.111072006'
+
+# What the vendor's codes mean and what an operator should do about them.
+ERROR_HINTS = {
+    'MMC.111072065': 'the meeting was not found or the meeting password is wrong: check conference_id and host_password',
+    NOT_IN_PROGRESS: 'the meeting is not in progress (or does not exist): activate it first with hwcloud.meeting.meeting_activate',
+    MEETING_ENDED: 'the meeting has ended; an ended meeting cannot be controlled or started again',
+    'MMC.111070009': 'the meeting password must not be empty: set host_password',
+    'MMC.111072050': 'the meeting is locked',
+    'USG.206010000': 'wrong account or password: check account and account_password',
+    'USG.206010025': 'the App ID check failed: check app_id, app_key, user_id and corp_id',
+    'USG.206010057': "the App ID authentication expired: check the controller's clock and the App ID's validity",
+}
+
+_ACCESS = 'access'
+_CONTROL = 'control'
+
+
+class MeetingError(Exception):
+    """Every failure of the client: a sentence for a person, plus the facts."""
+
+    def __init__(self, message, status=None, error_code=None, error_msg=None, request_id=None):
+        super(MeetingError, self).__init__(message)
+        self.message = message
+        self.status = status
+        self.error_code = error_code
+        self.error_msg = error_msg
+        self.request_id = request_id
+
+    def __str__(self):
+        return self.message
+
+    def to_result(self):
+        """The structured fields a failed task returns beside ``msg``."""
+        return dict(status=self.status, error_code=self.error_code,
+                    error_msg=self.error_msg, request_id=self.request_id)
+
+
+class _CappedRetry(Retry):
+    """urllib3's Retry, with Retry-After capped (see MAX_RETRY_AFTER)."""
+
+    def parse_retry_after(self, retry_after):
+        return min(super(_CappedRetry, self).parse_retry_after(retry_after), MAX_RETRY_AFTER)
+
+
+def build_retry(retries):
+    """Retries of transient failures: connection errors, read timeouts and
+    TRANSIENT_STATUSES, exponential backoff with jitter, Retry-After honoured.
+
+    Every call of this API is idempotent (starting a started meeting, or
+    recording a recorded one, changes nothing), so POST and PUT are retried too.
+    """
+    options = dict(
+        total=retries, connect=retries, read=retries, status=retries, other=0,
+        redirect=0, allowed_methods=None, status_forcelist=TRANSIENT_STATUSES,
+        backoff_factor=BACKOFF_FACTOR, respect_retry_after_header=True,
+        raise_on_status=False, raise_on_redirect=False,
+    )
+    try:
+        return _CappedRetry(backoff_jitter=BACKOFF_JITTER, **options)
+    except TypeError:  # urllib3 < 2 has no jitter; the backoff still applies
+        return _CappedRetry(**options)
+
+
+def app_signature(app_key, app_id, user_id, expire_time, nonce, corp_id=None):
+    """The App ID login signature of API.md: upper-case hex HMAC-SHA256 over
+    ``appId:userId:expireTime:nonce``, with ``corpId`` after ``appId`` for a
+    multi-tenant app (one that sends a non-empty corpId)."""
+    parts = [app_id]
+    if corp_id:
+        parts.append(corp_id)
+    parts.extend([user_id or '', str(expire_time), nonce])
+    data = ':'.join(parts)
+    return hmac.new(app_key.encode('utf-8'), data.encode('utf-8'), hashlib.sha256).hexdigest().upper()
+
+
+def _first(mapping, *keys):
+    for key in keys:
+        value = mapping.get(key)
+        if value not in (None, ''):
+            return value
+    return None
+
+
+_TAG = re.compile(r'<[^>]+>')
+_TITLE = re.compile(r'<title[^>]*>(.*?)</title>', re.IGNORECASE | re.DOTALL)
+
+
+def _describe_body(text):
+    """Words for an answer that is not the service's JSON error body."""
+    stripped = (text or '').strip()
+    if not stripped:
+        return 'an empty body'
+    if stripped.startswith('<') or '<html' in stripped[:200].lower():
+        title = _TITLE.search(stripped)
+        words = title.group(1) if title else _TAG.sub(' ', stripped)
+        words = ' '.join(words.split())[:120]
+        return 'an HTML page, probably from a proxy or gateway in between (%s)' % (words or 'no title')
+    return 'a body that is not the service\'s JSON (%s)' % ' '.join(stripped.split())[:120]
+
+
+def parse_error(response):
+    """(error_code, error_msg, description) from a failed answer, whichever of
+    the spellings in API.md the gateway used; the description always says
+    something, even for an empty or HTML body."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        code = _first(data, 'error_code', 'errorCode', 'code')
+        message = _first(data, 'error_msg', 'errorMsg', 'message')
+        if code is not None or message is not None:
+            code = None if code is None else str(code)
+            message = None if message is None else str(message)
+            parts = ['error %s' % code if code else 'no error code']
+            if message:
+                parts.append('"%s"' % message)
+            hint = ERROR_HINTS.get(code)
+            if hint:
+                parts.append('(%s)' % hint)
+            return code, message, ' '.join(parts)
+    return None, None, _describe_body(response.text)
+
+
+class MeetingClient(object):
+    """Calls of API.md for one meeting, with the credentials a module was given.
+
+    ``register_secret`` is called with every token the service issues, so the
+    module can keep it out of its output (AnsibleModule.no_log_values).
+    """
+
+    def __init__(self, api_url=DEFAULT_API_URL, conference_id=None,
+                 access_token=None, app_id=None, app_key=None, user_id=None, corp_id=None,
+                 account=None, account_password=None,
+                 host_password=None, conference_token=None,
+                 validate_certs=True, ca_path=None, timeout=30, retries=3,
+                 register_secret=None):
+        self.base_url = (api_url or DEFAULT_API_URL).rstrip('/')
+        self.conference_id = conference_id
+        self.timeout = timeout
+        self.retries = retries
+        self._app_id = app_id
+        self._app_key = app_key
+        self._user_id = user_id
+        self._corp_id = corp_id
+        self._account = account
+        self._account_password = account_password
+        self._host_password = host_password
+        self._access_token = access_token
+        self._control_token = conference_token
+        self._register_secret = register_secret or (lambda value: None)
+        # An explicit CA bundle wins; True lets requests honour REQUESTS_CA_BUNDLE.
+        # It is passed on every request: a Session-level verify=False would be
+        # overridden by REQUESTS_CA_BUNDLE (requests issue #3829).
+        self._verify = (ca_path or True) if validate_certs else False
+
+        self._session = requests.Session()
+        adapter = HTTPAdapter(max_retries=build_retry(retries))
+        self._session.mount('https://', adapter)
+        self._session.mount('http://', adapter)
+        self._session.headers.update({'User-Agent': USER_AGENT, 'Accept': 'application/json'})
+
+    # --- credentials ---------------------------------------------------------
+
+    @property
+    def can_log_in(self):
+        return bool((self._app_id and self._app_key) or (self._account and self._account_password))
+
+    def _issued(self, token, what):
+        if not token or not isinstance(token, str):
+            raise MeetingError('Could not %s for meeting %s: the answer carried no token' % (what, self.conference_id))
+        self._register_secret(token)
+        return token
+
+    def login(self):
+        """Log in (App ID first, then account: DESIGN.md's precedence) and
+        keep the access token."""
+        if self._app_id and self._app_key:
+            what = 'log in with App ID %s' % self._app_id
+            expire_time = int(time.time()) + APP_SIGNATURE_LIFETIME
+            nonce = uuid.uuid4().hex + uuid.uuid4().hex[:16]  # 48 characters
+            signature = app_signature(self._app_key, self._app_id, self._user_id, expire_time, nonce, self._corp_id)
+            access = base64.b64encode(self._app_id.encode('utf-8')).decode('ascii')
+            headers = {'Authorization': 'HMAC-SHA256 signature=%s,access=%s' % (signature, access)}
+            body = {'appId': self._app_id, 'userId': self._user_id or '', 'corpId': self._corp_id or '',
+                    'expireTime': expire_time, 'nonce': nonce, 'clientType': CLIENT_TYPE}
+            answer = self._call('POST', PATH_APP_LOGIN, what, body=body, headers=headers)
+        elif self._account and self._account_password:
+            what = 'log in as account %s' % self._account
+            basic = base64.b64encode(('%s:%s' % (self._account, self._account_password)).encode('utf-8')).decode('ascii')
+            headers = {'Authorization': 'Basic %s' % basic}
+            body = {'account': self._account, 'clientType': CLIENT_TYPE}
+            answer = self._call('POST', PATH_ACCOUNT_LOGIN, what, body=body, headers=headers)
+        else:
+            raise MeetingError('Cannot log in for meeting %s: give access_token, app_id and app_key, '
+                               'or account and account_password' % self.conference_id)
+        self._access_token = self._issued(answer.get('accessToken'), what)
+        return self._access_token
+
+    def fetch_control_token(self):
+        """Get a control token with the host password and keep it."""
+        what = 'get a control token'
+        if not self._host_password:
+            raise MeetingError('Cannot %s for meeting %s: give host_password or conference_token'
+                               % (what, self.conference_id))
+        headers = {'X-Password': self._host_password, 'X-Login-Type': '1'}
+        answer = self._call('GET', PATH_CONTROL_TOKEN, what, params=self._meeting_query(), headers=headers)
+        data = answer.get('data') if isinstance(answer, dict) else None
+        self._control_token = self._issued((data or {}).get('token'), what)
+        return self._control_token
+
+    def _auth_headers(self, auth):
+        if auth == _ACCESS:
+            if not self._access_token:
+                self.login()
+            return {'X-Access-Token': self._access_token}
+        if auth == _CONTROL:
+            if not self._control_token:
+                self.fetch_control_token()
+            return {'X-Conference-Authorization': self._control_token}
+        return {}
+
+    def _forget_token(self, auth):
+        """After a 401: drop the token concerned if it can be renewed (once)."""
+        if auth == _ACCESS and self.can_log_in:
+            self._access_token = None
+            return True
+        if auth == _CONTROL and self._host_password:
+            self._control_token = None
+            return True
+        return False
+
+    def _unrenewable(self, auth, what, status, request_id):
+        if auth == _ACCESS:
+            reason = ('the access token was rejected (HTTP 401): it has expired or is invalid; '
+                      'give app_id and app_key, or account and account_password, so the module can log in')
+        else:
+            reason = ('the control token (conference_token) was rejected (HTTP 401): it has expired or is '
+                      'not for this meeting; give host_password so the module can fetch a new one')
+        return MeetingError('Could not %s for meeting %s: %s' % (what, self.conference_id, reason),
+                            status=status, request_id=request_id)
+
+    # --- transport -------------------------------------------------------------
+
+    def _meeting_query(self, **extra):
+        query = {'conferenceID': self.conference_id}
+        query.update(extra)
+        return query
+
+    def _send(self, method, path, what, params, body, headers):
+        url = self.base_url + path
+        try:
+            return self._session.request(method, url, params=params, json=body, headers=headers,
+                                         timeout=self.timeout, verify=self._verify)
+        except requests.exceptions.SSLError as exc:
+            reason = ('the TLS certificate of %s could not be verified (%s); set ca_path to the CA bundle '
+                      'that signed it, or validate_certs: false for a test service'
+                      % (self.base_url, _reason(exc)))
+        except requests.exceptions.Timeout:
+            reason = ('no answer from %s within %s seconds, %d attempt(s); the service is slow or '
+                      'unreachable (raise timeout if it is just slow)' % (self.base_url, self.timeout, self.retries + 1))
+        except requests.exceptions.ConnectionError as exc:
+            reason = 'could not connect to %s after %d attempt(s) (%s)' % (self.base_url, self.retries + 1, _reason(exc))
+        except requests.exceptions.RequestException as exc:
+            reason = 'the request to %s failed (%s)' % (self.base_url, _reason(exc))
+        raise MeetingError('Could not %s for meeting %s: %s' % (what, self.conference_id, reason))
+
+    def _call(self, method, path, what, auth=None, params=None, body=None, headers=None, expect_json=True):
+        """One logical call: send (urllib3 retries transient failures), renew
+        the token once on a 401, turn any failure into a MeetingError, decode
+        the answer.  A 200 whose JSON is broken is retried like a transient
+        failure: it is what a connection cut mid-answer looks like."""
+        renewed = False
+        broken_answers = 0
+        while True:
+            all_headers = dict(headers or {})
+            all_headers.update(self._auth_headers(auth))
+            response = self._send(method, path, what, params, body, all_headers)
+            request_id = response.headers.get('X-Request-Id')
+            if response.status_code == 401 and auth and not renewed:
+                if not self._forget_token(auth):
+                    raise self._unrenewable(auth, what, response.status_code, request_id)
+                renewed = True
+                continue
+            if response.status_code >= 400:
+                raise self._failure(response, what)
+            if not expect_json:
+                return None  # writes: "the body may be empty or a small JSON object: ignore it"
+            try:
+                return response.json()
+            except ValueError:
+                if broken_answers < self.retries:
+                    broken_answers += 1
+                    time.sleep(BACKOFF_FACTOR * broken_answers + random.random() * BACKOFF_JITTER)
+                    continue
+                raise MeetingError(
+                    'Could not %s for meeting %s: HTTP %s with %s%s'
+                    % (what, self.conference_id, response.status_code, _describe_body(response.text),
+                       _request_id_text(request_id)),
+                    status=response.status_code, request_id=request_id)
+
+    def _failure(self, response, what):
+        code, message, description = parse_error(response)
+        request_id = response.headers.get('X-Request-Id')
+        text = 'Could not %s for meeting %s: HTTP %s, %s%s' % (
+            what, self.conference_id, response.status_code, description, _request_id_text(request_id))
+        return MeetingError(text, status=response.status_code, error_code=code, error_msg=message,
+                            request_id=request_id)
+
+    # --- the calls of API.md -----------------------------------------------------
+
+    def online_details(self):
+        """The online check: the meeting's details when it is in progress,
+        None when the service says it is not (MMC.111070005)."""
+        try:
+            return self._call('GET', PATH_ONLINE, 'check whether the meeting is in progress',
+                              auth=_ACCESS, params=self._meeting_query())
+        except MeetingError as err:
+            if err.error_code == NOT_IN_PROGRESS:
+                return None
+            raise
+
+    def start_meeting(self, password):
+        return self._call('POST', PATH_START, 'activate the meeting', auth=_ACCESS,
+                          body={'conferenceID': self.conference_id, 'password': password})
+
+    def realtime_info(self):
+        return self._call('GET', PATH_REALTIME, 'read the realtime state', auth=_CONTROL,
+                          params=self._meeting_query())
+
+    def set_recording(self, recording):
+        self._call('PUT', PATH_RECORD, '%s recording' % ('start' if recording else 'stop'), auth=_CONTROL,
+                   params=self._meeting_query(), body={'isRecord': 1 if recording else 0}, expect_json=False)
+
+    def set_live(self, live):
+        self._call('PUT', PATH_LIVE, '%s the live broadcast' % ('start' if live else 'stop'), auth=_CONTROL,
+                   params=self._meeting_query(), body={'isLive': 1 if live else 0}, expect_json=False)
+
+    def broadcast(self, participant_id):
+        self._call('PUT', PATH_BROADCAST, 'broadcast participant %s' % participant_id, auth=_CONTROL,
+                   params=self._meeting_query(participantID=participant_id), expect_json=False)
+
+    def cancel_broadcast(self):
+        self._call('PUT', PATH_CANCEL_BROADCAST, 'cancel the broadcast', auth=_CONTROL,
+                   params=self._meeting_query(), expect_json=False)
+
+    def close(self):
+        self._session.close()
+
+
+def _request_id_text(request_id):
+    return ' (request ID %s)' % request_id if request_id else ''
+
+
+def _reason(exc):
+    """The innermost reason of a requests/urllib3 exception, without the pool
+    and URL boilerplate that wraps it."""
+    reason = exc
+    for _depth in range(5):
+        inner = getattr(reason, 'reason', None)
+        if inner is None and reason.args and isinstance(reason.args[0], Exception):
+            inner = reason.args[0]
+        if inner is None or inner is reason:
+            break
+        reason = inner
+    text = str(reason)
+    # "<urllib3.connection.HTTPConnection object at 0x..>: Failed to ..." -> "Failed to ..."
+    text = re.sub(r'^<[^>]+>:\s*', '', text)
+    return text or reason.__class__.__name__

@@ -1,0 +1,139 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, hwcloud.meeting contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The realtime state reader: a realTimeInfo answer in, the ``meeting``
+structure of DESIGN.md out.
+
+The contract (API.md, "The realtime state contract"): the state lives in
+``confInfo`` under ``state``, ``recState``, ``liveState``, ``mode`` and
+``broadcastPid``, and nowhere else.  A field that is absent means *unknown*,
+which this reader returns as None, never as False.  Its second result names
+the fields the service did not report, so a module can say
+``state_verified: false`` for exactly the state it manages.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+IN_PROGRESS = 'Created'
+BROADCAST_MODE = 'BROADCAST'
+STATE_FIELDS = ('state', 'recState', 'liveState', 'mode', 'broadcastPid')
+# 0 is "in the meeting"; 1 being called, 2 ringing, and so on (vendor page).
+PARTICIPANT_JOINED = 0
+
+
+def _flag(value):
+    """0/1 (or a bool) to False/True; anything else, absent included, to None."""
+    if isinstance(value, bool):
+        return value
+    if value in (0, 1, '0', '1'):
+        return int(value) == 1
+    return None
+
+
+def _text(value):
+    return None if value is None else str(value)
+
+
+def participant_view(raw):
+    """A participant of ``participants[]`` in the collection's snake_case."""
+    return {
+        'pid': _text(raw.get('pid')),
+        'name': _text(raw.get('name')),
+        'phone': _text(raw.get('phone')),
+        'state': raw.get('state'),
+        'video': _flag(raw.get('video')),
+        'muted': _flag(raw.get('mute')),
+        'hand_raised': _flag(raw.get('hand')),
+    }
+
+
+def attendee_view(raw):
+    return {
+        'account_id': _text(raw.get('accountID')),
+        'user_uuid': _text(raw.get('userUUID')),
+        'name': _text(raw.get('name')),
+        'phone': _text(raw.get('phone')),
+    }
+
+
+def broadcast_view(pid, participants):
+    """``broadcast_participant``: who is broadcast, from the participant list."""
+    for person in participants:
+        if person['pid'] == pid:
+            return {'pid': pid, 'name': person['name'], 'phone': person['phone']}
+    return {'pid': pid, 'name': None, 'phone': None}  # broadcast, but not listed online
+
+
+def _list_of_dicts(value):
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def read_meeting(conference_id, answer):
+    """Return ``(meeting, unreported)``: the normalised meeting and the set of
+    ``confInfo`` state fields (STATE_FIELDS) the answer did not carry."""
+    answer = answer if isinstance(answer, dict) else {}
+    conf_info = answer.get('confInfo')
+    conf_info = conf_info if isinstance(conf_info, dict) else {}
+    unreported = set(field for field in STATE_FIELDS if conf_info.get(field) is None)
+
+    participants = [participant_view(raw) for raw in _list_of_dicts(answer.get('participants'))]
+    state = conf_info.get('state')
+    mode = _text(conf_info.get('mode'))
+    pid = conf_info.get('broadcastPid')
+
+    if mode is None:
+        broadcast = None  # unknown
+    elif mode != BROADCAST_MODE:
+        broadcast = None  # known: nobody is broadcast
+        unreported.discard('broadcastPid')  # not needed to know that
+    elif pid is None:
+        broadcast = None  # broadcasting, but whom is unknown
+    elif pid == '':
+        broadcast = None
+    else:
+        broadcast = broadcast_view(str(pid), participants)
+
+    co_hosts = conf_info.get('coHosts')
+    meeting = {
+        'conference_id': conference_id,
+        'in_progress': None if state is None else state == IN_PROGRESS,
+        'recording': _flag(conf_info.get('recState')),
+        'live': _flag(conf_info.get('liveState')),
+        'mode': mode,
+        'broadcast_participant': broadcast,
+        'chair_id': _text(conf_info.get('chairID')),
+        'co_hosts': [str(host) for host in co_hosts] if isinstance(co_hosts, list) else None,
+        'participant_count': sum(1 for person in participants
+                                 if person['state'] in (None, PARTICIPANT_JOINED)),
+        'participants': participants,
+        'attendees': [attendee_view(raw) for raw in _list_of_dicts(answer.get('attendees'))],
+    }
+    # A value the service sent but that is not one we understand is as good
+    # as absent for deciding anything.
+    if meeting['recording'] is None:
+        unreported.add('recState')
+    if meeting['live'] is None:
+        unreported.add('liveState')
+    return meeting, unreported
+
+
+def idle_meeting(conference_id):
+    """The meeting as reported when it is not in progress (MMC.111070005):
+    known not in progress, everything else unknown or empty."""
+    return {
+        'conference_id': conference_id,
+        'in_progress': False,
+        'recording': None,
+        'live': None,
+        'mode': None,
+        'broadcast_participant': None,
+        'chair_id': None,
+        'co_hosts': None,
+        'participant_count': None,
+        'participants': [],
+        'attendees': [],
+    }

@@ -1,0 +1,571 @@
+"""The simulator's mutable world: meetings, accounts, tokens, faults, the call
+log, the rate-limit window and the runtime settings.
+
+Everything here is plain Python guarded by one re-entrant lock, so the HTTP
+layer (many handler threads), the in-process API and the admin endpoints can
+all touch it safely.  Nothing in this module knows about HTTP.
+"""
+
+import collections
+import copy
+import json
+import os
+import secrets
+import threading
+import time
+
+MEETING_STATES = ("Schedule", "Created", "Destroyed")
+MODES = ("FREE", "FIXED", "ROLLCALL", "BROADCAST")
+
+# confInfo fields of realTimeInfo (API.md, "The realtime state contract").
+# omit_fields may name any of them.
+CONF_INFO_FIELDS = ("chairID", "coHosts", "state", "recState", "liveState",
+                    "mode", "broadcastPid")
+
+ERROR_STYLES = ("error_code", "errorCode", "code")
+
+TOKEN_KINDS = ("access", "control", "all")
+
+DEFAULT_ACCESS_TOKEN_TTL = 43200.0
+DEFAULT_CONF_TOKEN_TTL = 1800.0
+
+# Runtime settings and their defaults.  `configure()` accepts exactly these.
+DEFAULT_SETTINGS = {
+    "delay": 0.0,                    # seconds slept before answering any API call
+    "rate_limit": None,              # API calls per sliding second; None/0 = off
+    "rate_limit_retry_after": False,  # send "Retry-After: 1" with the 429
+    "access_token_ttl": DEFAULT_ACCESS_TOKEN_TTL,
+    "conf_token_ttl": DEFAULT_CONF_TOKEN_TTL,
+    "omit_fields": [],               # confInfo fields realTimeInfo leaves out
+    "write_json": False,             # writes answer a small JSON object, not ""
+    "error_style": "error_code",     # spelling of every error body
+}
+
+# Shown in X-APIG-Ratelimit-Api while the rate limit is off: a gateway always
+# sends the header, and a client must be able to parse it either way.
+NOMINAL_RATE_LIMIT = 1000
+
+MEETING_FIELDS = ("subject", "host_password", "guest_password",
+                  "allow_guest_start", "state", "recording", "live", "mode",
+                  "broadcast_pid", "chair_id", "co_hosts", "participants",
+                  "attendees", "omit_fields")
+
+
+class ConfigError(ValueError):
+    """A meetings file, a meeting update or a setting is invalid."""
+
+
+# --------------------------------------------------------------------------
+# Loading and validating the meetings file
+# --------------------------------------------------------------------------
+
+def load_config_file(path):
+    """Read a meetings file; YAML or JSON is chosen by the extension."""
+    path = os.fspath(path)
+    with open(path, "r", encoding="utf-8") as handle:
+        text = handle.read()
+    if path.lower().endswith(".json"):
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise ConfigError("%s: not valid JSON: %s" % (path, exc))
+    elif path.lower().endswith((".yml", ".yaml")):
+        import yaml  # only needed for YAML files
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ConfigError("%s: not valid YAML: %s" % (path, exc))
+    else:
+        raise ConfigError("%s: the meetings file must end in .yml, .yaml or .json"
+                          % path)
+    if not isinstance(data, dict):
+        raise ConfigError("%s: the top level must be a mapping" % path)
+    return data
+
+
+def _want_str(value, what, allow_empty=True):
+    if value is None:
+        value = ""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ConfigError("%s must be a string, not %r" % (what, value))
+    value = str(value)
+    if not allow_empty and not value:
+        raise ConfigError("%s must not be empty" % what)
+    return value
+
+
+def _want_bool(value, what):
+    if not isinstance(value, bool):
+        raise ConfigError("%s must be true or false, not %r" % (what, value))
+    return value
+
+
+def _want_int(value, what):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError("%s must be an integer, not %r" % (what, value))
+    return value
+
+
+def _want_list(value, what):
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ConfigError("%s must be a list, not %r" % (what, value))
+    return value
+
+
+def normalize_omit_fields(value, what="omit_fields"):
+    fields = _want_list(value, what)
+    for name in fields:
+        if name not in CONF_INFO_FIELDS:
+            raise ConfigError("%s: unknown confInfo field %r (known: %s)"
+                              % (what, name, ", ".join(CONF_INFO_FIELDS)))
+    return list(dict.fromkeys(fields))
+
+
+def normalize_participant(raw, what):
+    if not isinstance(raw, dict):
+        raise ConfigError("%s must be a mapping" % what)
+    unknown = set(raw) - {"pid", "name", "phone", "state", "video", "mute", "hand"}
+    if unknown:
+        raise ConfigError("%s: unknown keys %s" % (what, sorted(unknown)))
+    return {
+        "pid": _want_str(raw.get("pid"), what + ".pid", allow_empty=False),
+        "name": _want_str(raw.get("name", ""), what + ".name"),
+        "phone": _want_str(raw.get("phone", ""), what + ".phone"),
+        "state": _want_int(raw.get("state", 0), what + ".state"),
+        "video": _want_int(raw.get("video", 1), what + ".video"),
+        "mute": _want_int(raw.get("mute", 0), what + ".mute"),
+        "hand": _want_int(raw.get("hand", 0), what + ".hand"),
+    }
+
+
+def normalize_attendee(raw, what):
+    if not isinstance(raw, dict):
+        raise ConfigError("%s must be a mapping" % what)
+    unknown = set(raw) - {"account_id", "user_uuid", "name", "phone"}
+    if unknown:
+        raise ConfigError("%s: unknown keys %s" % (what, sorted(unknown)))
+    return {
+        "account_id": _want_str(raw.get("account_id", ""), what + ".account_id"),
+        "user_uuid": _want_str(raw.get("user_uuid", ""), what + ".user_uuid"),
+        "name": _want_str(raw.get("name", ""), what + ".name"),
+        "phone": _want_str(raw.get("phone", ""), what + ".phone"),
+    }
+
+
+def normalize_meeting_fields(fields, what):
+    """Validate a (partial) set of meeting fields; return a normalized copy."""
+    out = {}
+    for key, value in fields.items():
+        where = "%s.%s" % (what, key)
+        if key not in MEETING_FIELDS:
+            raise ConfigError("%s: unknown meeting field (known: id, %s)"
+                              % (where, ", ".join(MEETING_FIELDS)))
+        if key in ("subject", "host_password", "guest_password", "broadcast_pid",
+                   "chair_id"):
+            out[key] = _want_str(value, where)
+        elif key in ("allow_guest_start", "recording", "live"):
+            out[key] = _want_bool(value, where)
+        elif key == "state":
+            if value not in MEETING_STATES:
+                raise ConfigError("%s must be one of %s, not %r"
+                                  % (where, ", ".join(MEETING_STATES), value))
+            out[key] = value
+        elif key == "mode":
+            if value not in MODES:
+                raise ConfigError("%s must be one of %s, not %r"
+                                  % (where, ", ".join(MODES), value))
+            out[key] = value
+        elif key == "co_hosts":
+            out[key] = [_want_str(v, where) for v in _want_list(value, where)]
+        elif key == "participants":
+            out[key] = [normalize_participant(p, "%s[%d]" % (where, i))
+                        for i, p in enumerate(_want_list(value, where))]
+        elif key == "attendees":
+            out[key] = [normalize_attendee(a, "%s[%d]" % (where, i))
+                        for i, a in enumerate(_want_list(value, where))]
+        elif key == "omit_fields":
+            out[key] = normalize_omit_fields(value, where)
+    return out
+
+
+def new_meeting(raw, what):
+    if not isinstance(raw, dict):
+        raise ConfigError("%s must be a mapping" % what)
+    meeting_id = _want_str(raw.get("id"), what + ".id", allow_empty=False)
+    if not meeting_id.isdigit():
+        raise ConfigError("%s.id must be digits, not %r" % (what, meeting_id))
+    meeting = {
+        "id": meeting_id,
+        "subject": "",
+        "host_password": "",
+        "guest_password": "",
+        "allow_guest_start": False,
+        "state": "Schedule",
+        "recording": False,
+        "live": False,
+        "mode": "FREE",
+        "broadcast_pid": "",
+        "chair_id": "",
+        "co_hosts": [],
+        "participants": [],
+        "attendees": [],
+        "omit_fields": [],
+    }
+    meeting.update(normalize_meeting_fields(
+        {k: v for k, v in raw.items() if k != "id"}, "%s(%s)" % (what, meeting_id)))
+    if not meeting["host_password"]:
+        raise ConfigError("%s(%s).host_password must be set" % (what, meeting_id))
+    return meeting
+
+
+def parse_config(data):
+    """Turn the meetings-file mapping into (accounts, apps, meetings)."""
+    if not isinstance(data, dict):
+        raise ConfigError("the configuration must be a mapping")
+    unknown = set(data) - {"accounts", "apps", "meetings"}
+    if unknown:
+        raise ConfigError("unknown top-level keys %s" % sorted(unknown))
+
+    accounts = {}
+    for i, raw in enumerate(_want_list(data.get("accounts"), "accounts")):
+        what = "accounts[%d]" % i
+        if not isinstance(raw, dict):
+            raise ConfigError("%s must be a mapping" % what)
+        name = _want_str(raw.get("account"), what + ".account", allow_empty=False)
+        accounts[name] = {
+            "account": name,
+            "password": _want_str(raw.get("password"), what + ".password",
+                                  allow_empty=False),
+        }
+
+    apps = {}
+    for i, raw in enumerate(_want_list(data.get("apps"), "apps")):
+        what = "apps[%d]" % i
+        if not isinstance(raw, dict):
+            raise ConfigError("%s must be a mapping" % what)
+        app_id = _want_str(raw.get("app_id"), what + ".app_id", allow_empty=False)
+        apps[app_id] = {
+            "app_id": app_id,
+            "app_key": _want_str(raw.get("app_key"), what + ".app_key",
+                                 allow_empty=False),
+            "user_id": _want_str(raw.get("user_id", ""), what + ".user_id"),
+            "corp_id": _want_str(raw.get("corp_id", ""), what + ".corp_id"),
+        }
+
+    meetings = collections.OrderedDict()
+    for i, raw in enumerate(_want_list(data.get("meetings"), "meetings")):
+        meeting = new_meeting(raw, "meetings[%d]" % i)
+        if meeting["id"] in meetings:
+            raise ConfigError("meeting %s is defined twice" % meeting["id"])
+        meetings[meeting["id"]] = meeting
+    return accounts, apps, meetings
+
+
+def normalize_settings(updates, current=None):
+    """Validate runtime settings; return the merged settings dict."""
+    settings = dict(current if current is not None else DEFAULT_SETTINGS)
+    for key, value in updates.items():
+        if key not in DEFAULT_SETTINGS:
+            raise ConfigError("unknown setting %r (known: %s)"
+                              % (key, ", ".join(sorted(DEFAULT_SETTINGS))))
+        if key == "delay":
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise ConfigError("delay must be a number of seconds >= 0")
+            value = float(value)
+        elif key == "rate_limit":
+            if value in (None, 0):
+                value = None
+            elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ConfigError("rate_limit must be a positive integer, 0 or null")
+        elif key in ("access_token_ttl", "conf_token_ttl"):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise ConfigError("%s must be a number of seconds > 0" % key)
+            value = float(value)
+        elif key == "omit_fields":
+            value = normalize_omit_fields(value)
+        elif key in ("write_json", "rate_limit_retry_after"):
+            value = _want_bool(value, key)
+        elif key == "error_style":
+            if value not in ERROR_STYLES:
+                raise ConfigError("error_style must be one of %s" % ", ".join(ERROR_STYLES))
+        settings[key] = value
+    return settings
+
+
+# --------------------------------------------------------------------------
+# Faults
+# --------------------------------------------------------------------------
+
+def make_fault(path, count=1, method=None, status=None, error_style="error_code",
+               error_code=None, error_msg=None, body=None, content_type=None,
+               delay=None, drop=False, broken_body=False, retry_after=None):
+    """Validate a fault description; return it as a plain dict.
+
+    A fault replaces the answer to the next `count` calls of `path` (and
+    `method`, when given).  It may combine a `delay` (sleep first) with one
+    answer: `drop`, `broken_body`, `status` (+ `error_style`, `error_code`,
+    `error_msg`, or a raw `body`), or `retry_after`.  A delay on its own
+    answers normally after sleeping.
+    """
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise ConfigError("fault path must start with '/'")
+    if path.startswith("/_sim/"):
+        raise ConfigError("faults cannot target the admin interface")
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ConfigError("fault count must be an integer >= 1")
+    if method is not None:
+        if not isinstance(method, str) or not method:
+            raise ConfigError("fault method must be an HTTP method name")
+        method = method.upper()
+    if status is not None:
+        if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
+            raise ConfigError("fault status must be an HTTP status code")
+    if error_style not in ERROR_STYLES:
+        raise ConfigError("error_style must be one of %s" % ", ".join(ERROR_STYLES))
+    if body is not None and not isinstance(body, str):
+        raise ConfigError("fault body must be a string (use \"\" for an empty body)")
+    if delay is not None:
+        if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:
+            raise ConfigError("fault delay must be a number of seconds >= 0")
+        delay = float(delay)
+    drop = _want_bool(drop, "drop")
+    broken_body = _want_bool(broken_body, "broken_body")
+    if retry_after is not None:
+        retry_after = str(retry_after)
+
+    answers = [drop, broken_body, status is not None or body is not None
+               or retry_after is not None]
+    if sum(bool(a) for a in answers) > 1:
+        raise ConfigError("a fault answers one way: choose drop, broken_body or "
+                          "status/body/retry_after")
+    if not any(answers) and delay is None:
+        raise ConfigError("a fault needs status, body, retry_after, delay, drop "
+                          "or broken_body")
+    if status is None and retry_after is not None and body is None:
+        status = 429     # Retry-After alone: the gateway's "come back later"
+    elif status is None and body is not None:
+        status = 200     # a raw body alone: e.g. a proxy's HTML page with 200
+
+    return {
+        "path": path, "count": count, "method": method, "status": status,
+        "error_style": error_style, "error_code": error_code,
+        "error_msg": error_msg, "body": body, "content_type": content_type,
+        "delay": delay, "drop": drop, "broken_body": broken_body,
+        "retry_after": retry_after,
+    }
+
+
+# --------------------------------------------------------------------------
+# The state itself
+# --------------------------------------------------------------------------
+
+def _new_token():
+    # Looks like the vendor's ("stb" + random); 48 hex chars of randomness so
+    # a leak test can grep for it without false positives.
+    return "stb" + secrets.token_hex(24)
+
+
+class State(object):
+    """All mutable simulator state, behind one lock."""
+
+    def __init__(self, config_data, settings=None):
+        self.lock = threading.RLock()
+        self._config_data = copy.deepcopy(config_data)
+        self._initial_settings = normalize_settings(settings or {})
+        # every token value ever issued; kept across reset() on purpose, so a
+        # leak test still sees tokens handed out before a reset
+        self._issued = []
+        self.reset()
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def reset(self):
+        """Back to the loaded meetings file and the start-up settings."""
+        accounts, apps, meetings = parse_config(copy.deepcopy(self._config_data))
+        with self.lock:
+            self.accounts = accounts
+            self.apps = apps
+            self.meetings = meetings
+            self.settings = dict(self._initial_settings)
+            self.access_tokens = {}    # token -> {"expires": t, "subject": ...}
+            self.control_tokens = {}   # token -> {"expires": t, "conference_id": id}
+            self.faults = []
+            self.calls = []
+            self.rate_window = collections.deque()
+
+    # -- settings ----------------------------------------------------------
+
+    def configure(self, **updates):
+        with self.lock:
+            self.settings = normalize_settings(updates, self.settings)
+            return self.get_settings()
+
+    def get_settings(self):
+        with self.lock:
+            return copy.deepcopy(self.settings)
+
+    # -- meetings ----------------------------------------------------------
+
+    def get_meeting(self, meeting_id):
+        with self.lock:
+            meeting = self.meetings.get(str(meeting_id))
+            if meeting is None:
+                raise KeyError("no meeting %s" % meeting_id)
+            return copy.deepcopy(meeting)
+
+    def list_meetings(self):
+        with self.lock:
+            return [copy.deepcopy(m) for m in self.meetings.values()]
+
+    def set_meeting(self, meeting_id, **fields):
+        updates = normalize_meeting_fields(fields, "meeting %s" % meeting_id)
+        with self.lock:
+            meeting = self.meetings.get(str(meeting_id))
+            if meeting is None:
+                raise KeyError("no meeting %s" % meeting_id)
+            if "host_password" in updates and not updates["host_password"]:
+                raise ConfigError("host_password must not be empty")
+            meeting.update(updates)
+            return copy.deepcopy(meeting)
+
+    def add_meeting(self, **fields):
+        meeting = new_meeting(fields, "meeting")
+        with self.lock:
+            if meeting["id"] in self.meetings:
+                raise ConfigError("meeting %s already exists" % meeting["id"])
+            self.meetings[meeting["id"]] = meeting
+            return copy.deepcopy(meeting)
+
+    # -- tokens ------------------------------------------------------------
+
+    def issue_access_token(self, subject):
+        with self.lock:
+            token = _new_token()
+            ttl = self.settings["access_token_ttl"]
+            self.access_tokens[token] = {"expires": time.time() + ttl,
+                                         "subject": subject}
+            self._issued.append(token)
+            return token, ttl
+
+    def issue_control_token(self, conference_id):
+        with self.lock:
+            token = _new_token()
+            ttl = self.settings["conf_token_ttl"]
+            expires = time.time() + ttl
+            self.control_tokens[token] = {"expires": expires,
+                                          "conference_id": conference_id}
+            self._issued.append(token)
+            return token, ttl, expires
+
+    @staticmethod
+    def _check(store, token):
+        """'missing', 'invalid', 'expired', or the token's record."""
+        if not token:
+            return "missing"
+        record = store.get(token)
+        if record is None:
+            return "invalid"
+        if record["expires"] <= time.time():
+            return "expired"
+        return record
+
+    def check_access_token(self, token):
+        with self.lock:
+            return self._check(self.access_tokens, token)
+
+    def check_control_token(self, token):
+        with self.lock:
+            return self._check(self.control_tokens, token)
+
+    def expire_tokens(self, kind="all"):
+        """Make every token of a kind expired now; return how many."""
+        if kind not in TOKEN_KINDS:
+            raise ConfigError("kind must be one of %s" % ", ".join(TOKEN_KINDS))
+        count = 0
+        with self.lock:
+            stores = []
+            if kind in ("access", "all"):
+                stores.append(self.access_tokens)
+            if kind in ("control", "all"):
+                stores.append(self.control_tokens)
+            for store in stores:
+                for record in store.values():
+                    record["expires"] = 0.0
+                    count += 1
+        return count
+
+    def issued_tokens(self):
+        with self.lock:
+            return list(self._issued)
+
+    # -- faults ------------------------------------------------------------
+
+    def add_fault(self, **kwargs):
+        fault = make_fault(**kwargs)
+        with self.lock:
+            self.faults.append(fault)
+            return dict(fault)
+
+    def clear_faults(self):
+        with self.lock:
+            self.faults = []
+
+    def list_faults(self):
+        with self.lock:
+            return [dict(f) for f in self.faults]
+
+    def take_fault(self, method, path):
+        """Consume one use of the first fault matching this call, if any."""
+        with self.lock:
+            for fault in self.faults:
+                if fault["path"] == path and fault["method"] in (None, method):
+                    fault["count"] -= 1
+                    if fault["count"] <= 0:
+                        self.faults.remove(fault)
+                    return dict(fault)
+        return None
+
+    # -- rate limit --------------------------------------------------------
+
+    def _prune(self, now):
+        while self.rate_window and self.rate_window[0] <= now - 1.0:
+            self.rate_window.popleft()
+
+    def admit(self):
+        """Count one API call in the sliding 1-second window.
+
+        Returns (admitted, remain, limit).  Only admitted calls are counted,
+        so N calls per second get through whatever a client does.
+        """
+        with self.lock:
+            limit = self.settings["rate_limit"]
+            now = time.monotonic()
+            self._prune(now)
+            if limit and len(self.rate_window) >= limit:
+                return False, 0, limit
+            self.rate_window.append(now)
+            shown = limit or NOMINAL_RATE_LIMIT
+            return True, max(shown - len(self.rate_window), 0), shown
+
+    def rate_status(self):
+        """(remain, limit) without counting a call: for faulted answers."""
+        with self.lock:
+            self._prune(time.monotonic())
+            shown = self.settings["rate_limit"] or NOMINAL_RATE_LIMIT
+            return max(shown - len(self.rate_window), 0), shown
+
+    # -- call log ----------------------------------------------------------
+
+    def log_call(self, entry):
+        with self.lock:
+            self.calls.append(entry)
+
+    def get_calls(self):
+        with self.lock:
+            return copy.deepcopy(self.calls)
+
+    def clear_calls(self):
+        with self.lock:
+            self.calls = []

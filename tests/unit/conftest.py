@@ -1,0 +1,1 @@
+from .helpers import no_network  # noqa: F401  (a fixture for every unit test module)

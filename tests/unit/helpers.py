@@ -1,0 +1,43 @@
+# Run a module's main() in-process the way Ansible does: arguments in, one
+# JSON result out (after AnsibleModule's own no_log masking), no network.
+import json
+
+import pytest
+import requests
+from ansible.module_utils.testing import patch_module_args
+
+
+class NetworkUsed(AssertionError):
+    pass
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any HTTP request fails the test: input checks happen before calls."""
+    def refuse(*args, **kwargs):
+        raise NetworkUsed('an HTTP request was made: %r %r' % (args[1:3], kwargs.get('params')))
+    monkeypatch.setattr(requests.Session, 'request', refuse)
+
+
+def run_module(main, args, capsys, check_mode=False, diff=False):
+    """Return the module's result dict (``failed`` set when it failed)."""
+    args = dict(args)
+    args['_ansible_check_mode'] = check_mode
+    args['_ansible_diff'] = diff
+    with patch_module_args(args):
+        with pytest.raises(SystemExit) as exited:
+            main()
+    out = capsys.readouterr().out
+    result = json.loads(out)
+    assert bool(result.get('failed')) == bool(exited.value.code), result
+    if 'warnings' in result:
+        result['warnings'] = [warning_text(item) for item in result['warnings']]
+    return result
+
+
+def warning_text(warning):
+    """ansible-core 2.19 returns warnings as structured summaries; older
+    versions as strings."""
+    if isinstance(warning, dict):
+        return warning.get('event', warning).get('msg', str(warning))
+    return warning

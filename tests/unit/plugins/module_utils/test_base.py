@@ -1,0 +1,109 @@
+# Unit tests of the module base: the shared options, their environment
+# fallbacks, and input checks that fail before any HTTP call.
+import pytest
+
+from ansible_collections.hwcloud.meeting.plugins.module_utils.base import (
+    SHARED_ARGUMENT_SPEC,
+    MeetingModule,
+    meeting_argument_spec,
+)
+
+from ...helpers import run_module
+
+GOOD = dict(conference_id='914044873', host_password='host-pw-base-1')
+
+
+def probe(needs_login=False, needs_control=True):
+    def main():
+        module = MeetingModule(argument_spec={}, needs_login=needs_login, needs_control=needs_control)
+        client = module.client
+        module.exit_json(changed=False, params=dict(
+            api_url=client.base_url, timeout=client.timeout, retries=client.retries,
+            validate_certs=module.params['validate_certs'], app_id=module.params['app_id'],
+            verify=client._verify))
+    return main
+
+
+def test_secret_options_are_no_log():
+    for option in ('access_token', 'app_key', 'account_password', 'host_password', 'conference_token'):
+        assert SHARED_ARGUMENT_SPEC[option]['no_log'] is True, option
+    for option in ('app_id', 'user_id', 'corp_id', 'account', 'conference_id', 'api_url'):
+        assert not SHARED_ARGUMENT_SPEC[option].get('no_log'), option
+
+
+def test_module_options_win_over_shared_ones():
+    spec = meeting_argument_spec(host_password=dict(type='str', no_log=True, required=True), state=dict(type='str'))
+    assert spec['host_password']['required'] is True
+    assert 'state' in spec and 'api_url' in spec
+    assert 'required' not in SHARED_ARGUMENT_SPEC['host_password']
+
+
+def test_defaults(capsys, no_network):
+    result = run_module(probe(), GOOD, capsys)
+    assert result['params'] == dict(api_url='https://api.meeting.huaweicloud.com', timeout=30.0, retries=3,
+                                    validate_certs=True, app_id=None, verify=True)
+    assert 'warnings' not in result
+
+
+def test_environment_fallbacks(capsys, monkeypatch, no_network):
+    monkeypatch.setenv('HWMEETING_API_URL', 'http://127.0.0.1:9/')
+    monkeypatch.setenv('HWMEETING_APP_ID', 'env-app')
+    monkeypatch.setenv('HWMEETING_APP_KEY', 'env-key-secret')
+    monkeypatch.setenv('HWMEETING_VALIDATE_CERTS', 'false')
+    result = run_module(probe(needs_login=True), GOOD, capsys)
+    assert result['params']['api_url'] == 'http://127.0.0.1:9'
+    assert result['params']['app_id'] == 'env-app'
+    assert result['params']['validate_certs'] is False and result['params']['verify'] is False
+    assert any('validate_certs is false' in warning for warning in result['warnings'])
+    assert 'env-key-secret' not in capsys.readouterr().out
+
+
+def test_explicit_options_beat_the_environment(capsys, monkeypatch, no_network):
+    monkeypatch.setenv('HWMEETING_API_URL', 'http://127.0.0.1:9')
+    result = run_module(probe(), dict(GOOD, api_url='https://meeting.example.test'), capsys)
+    assert result['params']['api_url'] == 'https://meeting.example.test'
+
+
+@pytest.mark.parametrize('args, words', [
+    (dict(conference_id=''), 'conference_id must be the meeting ID, digits only'),
+    (dict(conference_id='91404487x'), "digits only (got '91404487x')"),
+    (dict(api_url='ftp://meeting.example.test'), 'api_url must be an http:// or https:// URL'),
+    (dict(api_url='meeting.example.test'), 'api_url must be an http:// or https:// URL'),
+    (dict(timeout=0), 'timeout must be a number of seconds greater than 0'),
+    (dict(retries=-1), 'retries must be 0 or more'),
+    (dict(ca_path='/nonexistent/ca.pem'), 'ca_path /nonexistent/ca.pem does not exist'),
+    (dict(app_id='app-1'), 'app_id is set but app_key is missing'),
+    (dict(app_key='key-only-123'), 'app_key is set but app_id is missing'),
+    (dict(account='ops@example.com'), 'account is set but account_password is missing'),
+    (dict(account_password='pw-only-123'), 'account_password is set but account is missing'),
+    (dict(user_id='u1'), 'user_id is set but app_id is missing'),
+    (dict(host_password=None), 'give host_password'),
+])
+def test_bad_input_fails_before_any_call(capsys, no_network, args, words):
+    result = run_module(probe(), dict(GOOD, **args), capsys)
+    assert result['failed'] is True
+    assert words in result['msg'], result['msg']
+
+
+def test_login_credentials_are_required_when_needed(capsys, no_network):
+    result = run_module(probe(needs_login=True), GOOD, capsys)
+    assert 'no login credentials' in result['msg']
+
+
+@pytest.mark.parametrize('creds', [dict(access_token='acc-123456'), dict(app_id='app-1', app_key='key-123456'),
+                                   dict(account='ops', account_password='pw-123456')])
+def test_each_login_kind_is_enough(capsys, no_network, creds):
+    result = run_module(probe(needs_login=True), dict(GOOD, **creds), capsys)
+    assert not result.get('failed'), result
+
+
+def test_control_is_satisfied_by_a_conference_token(capsys, no_network):
+    args = dict(GOOD, conference_token='ctl-123456')
+    del args['host_password']
+    assert not run_module(probe(), args, capsys).get('failed')
+
+
+def test_all_problems_are_named_at_once(capsys, no_network):
+    result = run_module(probe(), dict(conference_id='x', retries=-2, app_id='a'), capsys)
+    for words in ('digits only', 'retries', 'app_key is missing', 'host_password'):
+        assert words in result['msg']

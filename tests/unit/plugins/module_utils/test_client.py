@@ -1,0 +1,391 @@
+# Unit tests of the HTTP client: signature, retry policy, error bodies, token
+# handling. No network: the session's request method is replaced by a script.
+import base64
+import hashlib
+import hmac
+import time
+
+import pytest
+import requests
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, ProtocolError
+from huaweicloudsdkmeeting.v1.meeting_credentials import MeetingCredentials, TenantSceneEnum
+
+from ansible_collections.hwcloud.meeting.plugins.module_utils import client as client_module
+from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
+    PATH_ACCOUNT_LOGIN,
+    PATH_APP_LOGIN,
+    PATH_CONTROL_TOKEN,
+    PATH_ONLINE,
+    PATH_REALTIME,
+    PATH_RECORD,
+    PATH_START,
+    MeetingClient,
+    MeetingError,
+    app_signature,
+    build_retry,
+    parse_error,
+)
+
+from .fakes import ScriptedSession, response
+
+MEETING = '914044873'
+APP_KEY = 'unit-app-key-0123456789'
+HOST_PASSWORD = 'host-pw-unit-123'
+ACCOUNT_PASSWORD = 'account-pw-unit-456'
+
+
+def scripted(client, script):
+    session = ScriptedSession(script)
+    client._session.request = session
+    return session
+
+
+def make_client(**kwargs):
+    options = dict(api_url='https://meeting.example.test', conference_id=MEETING, retries=2, timeout=5)
+    options.update(kwargs)
+    return MeetingClient(**options)
+
+
+# --- the App ID signature -------------------------------------------------------
+
+def test_signature_matches_an_independent_hmac():
+    data = b'app-1:user-1:1700000600:' + b'n' * 40
+    expected = hmac.new(APP_KEY.encode(), data, hashlib.sha256).hexdigest().upper()
+    assert app_signature(APP_KEY, 'app-1', 'user-1', 1700000600, 'n' * 40) == expected
+
+
+def test_signature_is_upper_case_hex_of_64_characters():
+    signature = app_signature(APP_KEY, 'app-1', 'user-1', 1700000600, 'x' * 32)
+    assert len(signature) == 64
+    assert signature == signature.upper()
+    int(signature, 16)
+
+
+@pytest.mark.parametrize('corp_id, scene', [(None, TenantSceneEnum.SINGLE_TENANT),
+                                            ('corp-9', TenantSceneEnum.MULTI_TENANT)])
+def test_signature_agrees_with_huaweis_sdk(corp_id, scene):
+    sdk = (MeetingCredentials().with_app_id('app-1').with_app_key(APP_KEY)
+           .with_user_id('user-1').with_tenant_scene_enum(scene))
+    if corp_id:
+        sdk = sdk.with_corp_id(corp_id)
+    nonce = 'a' * 36
+    assert app_signature(APP_KEY, 'app-1', 'user-1', 1700000600, nonce, corp_id) == \
+        sdk._sign_hmac256(1700000600, nonce)
+
+
+def test_multi_tenant_signature_puts_corp_id_after_app_id():
+    data = b'app-1:corp-9:user-1:1700000600:' + b'n' * 40
+    expected = hmac.new(APP_KEY.encode(), data, hashlib.sha256).hexdigest().upper()
+    assert app_signature(APP_KEY, 'app-1', 'user-1', 1700000600, 'n' * 40, corp_id='corp-9') == expected
+
+
+def test_app_login_request_is_signed_as_api_md_says():
+    client = make_client(app_id='app-1', app_key=APP_KEY, user_id='user-1')
+    session = scripted(client, {PATH_APP_LOGIN: [response(200, {'accessToken': 'tok-1', 'validPeriod': 43200})]})
+    before = int(time.time())
+    assert client.login() == 'tok-1'
+    sent = session.requests[0]
+    body = sent['json']
+    assert sent['method'] == 'POST'
+    assert body['appId'] == 'app-1' and body['userId'] == 'user-1' and body['clientType'] == 72
+    assert before + 540 <= body['expireTime'] <= int(time.time()) + 660
+    assert 32 <= len(body['nonce']) <= 64
+    scheme, params = sent['headers']['Authorization'].split(' ', 1)
+    fields = dict(part.split('=', 1) for part in params.split(','))
+    assert scheme == 'HMAC-SHA256'
+    assert base64.b64decode(fields['access']).decode() == 'app-1'
+    data = 'app-1:user-1:%s:%s' % (body['expireTime'], body['nonce'])
+    assert fields['signature'] == hmac.new(APP_KEY.encode(), data.encode(), hashlib.sha256).hexdigest().upper()
+    assert APP_KEY not in str(sent)  # the key signs; it is never sent
+
+
+def test_account_login_uses_basic_auth():
+    client = make_client(account='ops@example.com', account_password=ACCOUNT_PASSWORD)
+    session = scripted(client, {PATH_ACCOUNT_LOGIN: [response(200, {'accessToken': 'tok-2', 'validPeriod': 60})]})
+    assert client.login() == 'tok-2'
+    sent = session.requests[0]
+    assert sent['headers']['Authorization'] == 'Basic ' + base64.b64encode(
+        ('ops@example.com:%s' % ACCOUNT_PASSWORD).encode()).decode()
+    assert sent['json'] == {'account': 'ops@example.com', 'clientType': 72}
+
+
+def test_app_id_wins_over_account():
+    client = make_client(app_id='app-1', app_key=APP_KEY, account='ops@example.com', account_password=ACCOUNT_PASSWORD)
+    session = scripted(client, {PATH_APP_LOGIN: [response(200, {'accessToken': 'tok'})]})
+    client.login()
+    assert session.paths() == [PATH_APP_LOGIN]
+
+
+# --- the retry policy ---------------------------------------------------------------
+
+def test_retry_policy_covers_the_transient_failures():
+    retry = build_retry(3)
+    assert retry.total == 3 and retry.connect == 3 and retry.read == 3 and retry.status == 3
+    assert set(retry.status_forcelist) == {429, 500, 502, 503, 504}
+    for method in ('GET', 'POST', 'PUT'):
+        assert retry.is_retry(method, 503)
+        assert retry._is_method_retryable(method)
+    assert not retry.is_retry('GET', 400)
+    assert not retry.is_retry('GET', 401)
+    assert retry.raise_on_status is False
+
+
+def test_retry_backs_off_exponentially_with_jitter():
+    retry = build_retry(5)
+    for _attempt in range(4):
+        retry = retry.increment('GET', '/x', error=ConnectTimeoutError())
+    # four consecutive errors: 0.5 * 2**3 = 4 s, plus up to 0.5 s of jitter
+    waits = {retry.get_backoff_time() for _sample in range(20)}
+    assert all(4.0 <= wait <= 4.5 for wait in waits)
+    assert len(waits) > 1
+
+
+def test_retry_after_is_honoured_and_capped():
+    retry = build_retry(3)
+    assert retry.parse_retry_after('2') == 2
+    assert retry.parse_retry_after('3600') == client_module.MAX_RETRY_AFTER
+
+
+def test_a_dropped_connection_is_retried_on_every_method():
+    retry = build_retry(1)
+    for method in ('GET', 'POST', 'PUT'):
+        assert retry.increment(method, '/x', error=ProtocolError('Connection aborted.')).read == 0
+
+
+def test_zero_retries_means_one_attempt():
+    retry = build_retry(0)
+    with pytest.raises(MaxRetryError):
+        retry.increment('GET', '/x', error=ConnectTimeoutError())
+
+
+# --- error bodies ----------------------------------------------------------------------
+
+@pytest.mark.parametrize('body', [
+    {'error_code': 'MMC.111072065', 'error_msg': 'CONF_NOT_FOUND_OR_AUTH_FAILED'},
+    {'errorCode': 'MMC.111072065', 'errorMsg': 'CONF_NOT_FOUND_OR_AUTH_FAILED'},
+    {'code': 'MMC.111072065', 'message': 'CONF_NOT_FOUND_OR_AUTH_FAILED'},
+])
+def test_every_error_body_spelling_is_read(body):
+    code, message, description = parse_error(response(400, body))
+    assert code == 'MMC.111072065'
+    assert message == 'CONF_NOT_FOUND_OR_AUTH_FAILED'
+    assert 'check conference_id and host_password' in description
+
+
+@pytest.mark.parametrize('text, words', [
+    ('', 'an empty body'),
+    ('   ', 'an empty body'),
+    ('<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>', '502 Bad Gateway'),
+    ('<html><body><h1>Service Unavailable</h1></body></html>', 'Service Unavailable'),
+    ('upstream connect error', 'not the service\'s JSON (upstream connect error)'),
+    ('["a", "list"]', 'not the service\'s JSON'),
+])
+def test_bodies_that_are_not_the_services_json_are_described(text, words):
+    code, message, description = parse_error(response(502, text=text))
+    assert code is None and message is None
+    assert words in description
+
+
+def test_failure_names_meeting_action_status_code_and_request_id():
+    client = make_client(host_password=HOST_PASSWORD)
+    scripted(client, {PATH_CONTROL_TOKEN: [response(400, {'error_code': 'MMC.111070005', 'error_msg': 'CONF_NOT_EXIST'},
+                                                    headers={'X-Request-Id': 'req-42'})]})
+    with pytest.raises(MeetingError) as caught:
+        client.realtime_info()
+    error = caught.value
+    text = str(error)
+    assert MEETING in text and 'get a control token' in text and 'HTTP 400' in text
+    assert 'MMC.111070005' in text and 'CONF_NOT_EXIST' in text and 'req-42' in text
+    assert 'activate it first' in text
+    assert error.to_result() == dict(status=400, error_code='MMC.111070005', error_msg='CONF_NOT_EXIST',
+                                     request_id='req-42')
+    assert HOST_PASSWORD not in text
+
+
+def test_html_error_page_gives_a_clear_message():
+    client = make_client(conference_token='ctl-1')
+    scripted(client, {PATH_REALTIME: [response(502, text='<html><title>Bad Gateway</title></html>')]})
+    with pytest.raises(MeetingError) as caught:
+        client.realtime_info()
+    assert 'HTTP 502' in str(caught.value) and 'HTML page' in str(caught.value)
+    assert caught.value.error_code is None
+
+
+def test_broken_json_on_success_is_retried_then_reported():
+    client = make_client(conference_token='ctl-1', retries=1)
+    client_module.BACKOFF_FACTOR, saved = 0, client_module.BACKOFF_FACTOR
+    try:
+        session = scripted(client, {PATH_REALTIME: [response(200, text='{"confInfo": {"st', headers={'X-Request-Id': 'r9'})]})
+        with pytest.raises(MeetingError) as caught:
+            client.realtime_info()
+    finally:
+        client_module.BACKOFF_FACTOR = saved
+    assert len(session.requests) == 2
+    assert 'not the service\'s JSON' in str(caught.value) and 'r9' in str(caught.value)
+
+
+def test_broken_json_then_good_answer_succeeds():
+    client = make_client(conference_token='ctl-1', retries=1)
+    scripted(client, {PATH_REALTIME: [response(200, text='{"conf'), response(200, {'confInfo': {}})]})
+    assert client.realtime_info() == {'confInfo': {}}
+
+
+@pytest.mark.parametrize('exc, words', [
+    (requests.exceptions.ConnectTimeout('slow'), 'no answer from https://meeting.example.test within 5 seconds'),
+    (requests.exceptions.ReadTimeout('slow'), 'no answer'),
+    (requests.exceptions.SSLError('CERTIFICATE_VERIFY_FAILED'), 'set ca_path'),
+    (requests.exceptions.ConnectionError('refused'), 'could not connect to https://meeting.example.test after 3 attempt(s)'),
+])
+def test_transport_failures_become_sentences(exc, words):
+    client = make_client(conference_token='ctl-1')
+    scripted(client, {PATH_REALTIME: [exc]})
+    with pytest.raises(MeetingError) as caught:
+        client.realtime_info()
+    assert words in str(caught.value)
+    assert MEETING in str(caught.value)
+
+
+# --- tokens ---------------------------------------------------------------------------
+
+def test_tokens_are_fetched_lazily_and_once():
+    client = make_client(host_password=HOST_PASSWORD)
+    session = scripted(client, {
+        PATH_CONTROL_TOKEN: [response(200, {'data': {'token': 'ctl-1', 'confTokenExpireTime': 1800}})],
+        PATH_REALTIME: [response(200, {'confInfo': {'recState': 0}})],
+        PATH_RECORD: [response(200, text='')],
+    })
+    client.realtime_info()
+    client.set_recording(True)
+    assert session.paths() == [PATH_CONTROL_TOKEN, PATH_REALTIME, PATH_RECORD]
+    token_call = session.requests[0]
+    assert token_call['headers']['X-Password'] == HOST_PASSWORD
+    assert token_call['headers']['X-Login-Type'] == '1'
+    assert token_call['params'] == {'conferenceID': MEETING}
+    assert session.requests[1]['headers']['X-Conference-Authorization'] == 'ctl-1'
+    assert session.requests[2]['json'] == {'isRecord': 1}
+
+
+def test_conference_token_is_used_without_fetching_one():
+    client = make_client(conference_token='given-ctl', host_password=HOST_PASSWORD)
+    session = scripted(client, {PATH_REALTIME: [response(200, {'confInfo': {}})]})
+    client.realtime_info()
+    assert session.paths() == [PATH_REALTIME]
+    assert session.requests[0]['headers']['X-Conference-Authorization'] == 'given-ctl'
+
+
+def test_control_401_with_host_password_renews_once_and_retries():
+    client = make_client(conference_token='old-ctl', host_password=HOST_PASSWORD)
+    session = scripted(client, {
+        PATH_REALTIME: [response(401, {'error_code': 'MMC.111070001', 'error_msg': 'token expired'}),
+                        response(200, {'confInfo': {'recState': 1}})],
+        PATH_CONTROL_TOKEN: [response(200, {'data': {'token': 'new-ctl'}})],
+    })
+    assert client.realtime_info() == {'confInfo': {'recState': 1}}
+    assert session.paths() == [PATH_REALTIME, PATH_CONTROL_TOKEN, PATH_REALTIME]
+    assert session.requests[2]['headers']['X-Conference-Authorization'] == 'new-ctl'
+
+
+def test_control_401_twice_fails_instead_of_looping():
+    client = make_client(host_password=HOST_PASSWORD)
+    session = scripted(client, {
+        PATH_REALTIME: [response(401, {'error_code': 'MMC.111070001', 'error_msg': 'token invalid'})],
+        PATH_CONTROL_TOKEN: [response(200, {'data': {'token': 'ctl'}})],
+    })
+    with pytest.raises(MeetingError) as caught:
+        client.realtime_info()
+    assert caught.value.status == 401
+    assert session.paths() == [PATH_CONTROL_TOKEN, PATH_REALTIME, PATH_CONTROL_TOKEN, PATH_REALTIME]
+
+
+def test_control_401_with_conference_token_alone_says_it_expired():
+    client = make_client(conference_token='old-ctl')
+    session = scripted(client, {PATH_REALTIME: [response(401, {'error_code': 'X', 'error_msg': 'expired'},
+                                                         headers={'X-Request-Id': 'r1'})]})
+    with pytest.raises(MeetingError) as caught:
+        client.realtime_info()
+    assert 'control token (conference_token) was rejected' in str(caught.value)
+    assert 'expired' in str(caught.value) and 'give host_password' in str(caught.value)
+    assert caught.value.status == 401 and caught.value.request_id == 'r1'
+    assert session.paths() == [PATH_REALTIME]
+
+
+def test_access_401_logs_in_again_once():
+    client = make_client(access_token='stale', app_id='app-1', app_key=APP_KEY)
+    session = scripted(client, {
+        PATH_ONLINE: [response(401, {'error_code': 'USG.201040001', 'error_msg': 'token invalid'}),
+                      response(200, {'conferenceData': {'conferenceState': 'Created'}})],
+        PATH_APP_LOGIN: [response(200, {'accessToken': 'fresh'})],
+    })
+    assert client.online_details()['conferenceData']['conferenceState'] == 'Created'
+    assert session.paths() == [PATH_ONLINE, PATH_APP_LOGIN, PATH_ONLINE]
+    assert session.requests[0]['headers']['X-Access-Token'] == 'stale'
+    assert session.requests[2]['headers']['X-Access-Token'] == 'fresh'
+
+
+def test_access_401_with_only_an_access_token_fails_clearly():
+    client = make_client(access_token='stale')
+    scripted(client, {PATH_START: [response(401, {'error_code': 'USG.201040001', 'error_msg': 'token invalid'})]})
+    with pytest.raises(MeetingError) as caught:
+        client.start_meeting(HOST_PASSWORD)
+    assert 'access token was rejected' in str(caught.value)
+    assert HOST_PASSWORD not in str(caught.value)
+
+
+def test_wrong_login_is_not_retried_as_a_token_problem():
+    client = make_client(account='ops@example.com', account_password='wrong')
+    session = scripted(client, {PATH_ACCOUNT_LOGIN: [response(401, {'error_code': 'USG.206010000',
+                                                                    'error_msg': 'USER_PASSWORD_ERROR'})]})
+    with pytest.raises(MeetingError) as caught:
+        client.online_details()
+    assert caught.value.error_code == 'USG.206010000'
+    assert 'log in as account ops@example.com' in str(caught.value)
+    assert 'check account and account_password' in str(caught.value)
+    assert session.paths() == [PATH_ACCOUNT_LOGIN]
+
+
+def test_issued_tokens_are_registered_as_secrets():
+    secrets = set()
+    client = make_client(app_id='app-1', app_key=APP_KEY, host_password=HOST_PASSWORD, register_secret=secrets.add)
+    scripted(client, {
+        PATH_APP_LOGIN: [response(200, {'accessToken': 'acc-secret'})],
+        PATH_ONLINE: [response(200, {'conferenceData': {}})],
+        PATH_CONTROL_TOKEN: [response(200, {'data': {'token': 'ctl-secret'}})],
+        PATH_REALTIME: [response(200, {'confInfo': {}})],
+    })
+    client.online_details()
+    client.realtime_info()
+    assert secrets == {'acc-secret', 'ctl-secret'}
+
+
+def test_online_check_says_none_when_not_in_progress():
+    client = make_client(access_token='acc')
+    scripted(client, {PATH_ONLINE: [response(400, {'error_code': 'MMC.111070005', 'error_msg': 'CONF_NOT_EXIST'})]})
+    assert client.online_details() is None
+
+
+def test_online_check_raises_on_an_ended_meeting():
+    client = make_client(access_token='acc')
+    scripted(client, {PATH_ONLINE: [response(400, {'error_code': 'MMC.111072006', 'error_msg': 'CONF_ENDED'})]})
+    with pytest.raises(MeetingError) as caught:
+        client.online_details()
+    assert 'has ended' in str(caught.value)
+
+
+def test_a_token_answer_without_a_token_fails_clearly():
+    client = make_client(host_password=HOST_PASSWORD)
+    scripted(client, {PATH_CONTROL_TOKEN: [response(200, {'data': {}})]})
+    with pytest.raises(MeetingError) as caught:
+        client.realtime_info()
+    assert 'carried no token' in str(caught.value)
+
+
+# --- TLS settings ---------------------------------------------------------------
+
+@pytest.mark.parametrize('validate_certs, ca_path, expected', [
+    (True, None, True), (True, '/etc/ca.pem', '/etc/ca.pem'), (False, '/etc/ca.pem', False)])
+def test_verify_is_passed_on_every_request(validate_certs, ca_path, expected):
+    client = make_client(conference_token='ctl', validate_certs=validate_certs, ca_path=ca_path)
+    session = scripted(client, {PATH_REALTIME: [response(200, {})]})
+    client.realtime_info()
+    assert session.requests[0]['verify'] == expected
+    assert session.requests[0]['timeout'] == 5
