@@ -105,7 +105,7 @@ options:
 requirements:
   - requests
 notes:
-  - The modules run on the controller (C(connection: local) or C(delegate_to: localhost)).
+  - "The modules run on the controller (C(connection: local) or C(delegate_to: localhost))."
   - Set the shared options once per play with C(module_defaults) and the action group
     C(group/hwcloud.meeting.meeting).
 '''

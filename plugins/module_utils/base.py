@@ -102,6 +102,8 @@ class MeetingModule(AnsibleModule):
             problems.append('timeout must be a number of seconds greater than 0 (got %s)' % params['timeout'])
         if params['retries'] < 0:
             problems.append('retries must be 0 or more (got %s)' % params['retries'])
+        if params.get('wait_timeout') is not None and params['wait_timeout'] < 0:
+            problems.append('wait_timeout must be 0 or more seconds (got %s)' % params['wait_timeout'])
         if params['ca_path'] and not os.path.exists(params['ca_path']):
             problems.append('ca_path %s does not exist' % params['ca_path'])
         for option, partner in _PAIRS:

@@ -1,0 +1,41 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, hwcloud.meeting contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # Attributes of every module; each module states its own support level.
+    DOCUMENTATION = r'''
+attributes:
+  check_mode:
+    description: Can run in check mode and report what would change, reading the meeting but never writing.
+  diff_mode:
+    description: Returns the managed state before and after the task (or as it would be, in check mode).
+  action_group:
+    description: Part of the action group C(group/hwcloud.meeting.meeting), so a play can set the shared options once
+      with C(module_defaults).
+    support: full
+    membership:
+      - hwcloud.meeting.meeting
+'''
+
+    # Options of the modules that can wait for the meeting to reach the asked state.
+    WAIT = r'''
+options:
+  wait:
+    description:
+      - After a change, read the realtime state until it is as asked, or fail when O(wait_timeout) runs out.
+      - Has no effect when nothing changed, in check mode, or when the service does not report the state.
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - Seconds to wait when O(wait=true).
+    type: int
+    default: 60
+'''

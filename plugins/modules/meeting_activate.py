@@ -1,0 +1,147 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, hwcloud.meeting contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: meeting_activate
+short_description: Activate (start) a scheduled Huawei Cloud Meeting
+version_added: 0.1.0
+description:
+  - Checks whether the meeting is in progress (the online check) and activates it with the host password
+    only when it is not. Meeting control (recording, live, broadcast) works only on an activated meeting.
+  - The only module that makes calls with an access token, so the only one that needs login credentials,
+    O(access_token), or O(app_id) and O(app_key), or O(account) and O(account_password).
+  - An ended meeting cannot be activated again; the task fails and says so.
+options:
+  host_password:
+    description:
+      - The meeting's host password, which activates the meeting.
+    required: true
+extends_documentation_fragment:
+  - hwcloud.meeting.common
+  - hwcloud.meeting.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+seealso:
+  - module: hwcloud.meeting.meeting_info
+author:
+  - hwcloud.meeting contributors
+'''
+
+EXAMPLES = r'''
+- name: Open the keynote at 08:45
+  hwcloud.meeting.meeting_activate:
+    conference_id: "914044873"
+    host_password: "{{ keynote_host_password }}"
+    app_id: "{{ meeting_app_id }}"
+    app_key: "{{ meeting_app_key }}"
+
+- name: Open every webinar of the morning, credentials set once for the play
+  hosts: webinars
+  connection: local
+  gather_facts: false
+  module_defaults:
+    group/hwcloud.meeting.meeting:
+      app_id: "{{ meeting_app_id }}"
+      app_key: "{{ meeting_app_key }}"
+  tasks:
+    - name: Activate the webinar
+      hwcloud.meeting.meeting_activate:
+        conference_id: "{{ conference_id }}"
+        host_password: "{{ host_password }}"
+'''
+
+RETURN = r'''
+in_progress:
+  description: Whether the meeting is in progress after the task (in check mode, as it would be).
+  returned: success
+  type: bool
+  sample: true
+region_ip:
+  description: Public IP address of the region where the meeting is held, as the service answered the activation.
+  returned: when the module activated the meeting
+  type: str
+  sample: 100.94.23.40
+state_verified:
+  description: Whether the service reported the meeting's state (the online check always does).
+  returned: success
+  type: bool
+  sample: true
+msg:
+  description: What happened, in words.
+  returned: always
+  type: str
+  sample: Meeting 914044873 activated
+status:
+  description: HTTP status of the failed call.
+  returned: failure
+  type: int
+  sample: 400
+error_code:
+  description: The vendor's error code of the failed call.
+  returned: failure
+  type: str
+  sample: MMC.111072065
+error_msg:
+  description: The vendor's error text of the failed call.
+  returned: failure
+  type: str
+  sample: CONF_NOT_FOUND_OR_AUTH_FAILED
+request_id:
+  description: The gateway's request ID of the failed call, for the vendor's support.
+  returned: failure
+  type: str
+  sample: f991eeec77df1692c74f253d765ca146
+'''
+
+from ansible_collections.hwcloud.meeting.plugins.module_utils.base import MeetingModule
+
+IN_PROGRESS = 'Created'
+
+
+def is_in_progress(details):
+    """The online check answers 200 for a meeting in progress and an error
+    (read as None by the client) otherwise; a 200 that names another state
+    is taken at its word."""
+    if details is None:
+        return False
+    state = (details.get('conferenceData') or {}).get('conferenceState')
+    return state in (None, IN_PROGRESS)
+
+
+def run(module):
+    cid = module.conference_id
+    in_progress = is_in_progress(module.client.online_details())
+    result = dict(changed=not in_progress, in_progress=True, state_verified=True)
+    if in_progress:
+        result['msg'] = 'Meeting %s already in progress' % cid
+    elif module.check_mode:
+        result['msg'] = 'Would activate meeting %s' % cid
+    else:
+        answer = module.client.start_meeting(module.params['host_password'])
+        result['region_ip'] = answer.get('regionIP') if isinstance(answer, dict) else None
+        result['msg'] = 'Meeting %s activated' % cid
+    if module._diff:
+        result['diff'] = dict(before=dict(in_progress=in_progress), after=dict(in_progress=True))
+    module.exit_json(**result)
+
+
+def main():
+    module = MeetingModule(
+        argument_spec=dict(host_password=dict(type='str', no_log=True, required=True)),
+        needs_login=True, needs_control=False,
+    )
+    module.run(run)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,252 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, hwcloud.meeting contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: meeting_broadcast
+short_description: Broadcast a participant of a Huawei Cloud Meeting to everyone, or cancel the broadcast
+version_added: 0.1.0
+description:
+  - Reads who is broadcast (C(mode) and C(broadcastPid) of the realtime state) and broadcasts the asked
+    participant, or cancels the broadcast, only when that differs from what is asked.
+  - Only one participant is broadcast at a time; broadcasting another replaces the first.
+  - The participant is found by O(participant_id), or by O(participant), a name or phone number matched
+    exactly against the participants in the meeting. A name that matches nobody, or more than one person,
+    fails before anything is changed, listing who is in the meeting.
+  - Needs O(host_password) or O(conference_token); login credentials are not used.
+options:
+  state:
+    description:
+      - V(present) broadcasts the participant, V(absent) cancels whatever broadcast is on.
+    type: str
+    choices: [present, absent]
+    default: present
+  participant_id:
+    description:
+      - Participant ID (C(pid)) to broadcast.
+      - Mutually exclusive with O(participant); one of them is required when O(state=present).
+    type: str
+  participant:
+    description:
+      - Name or phone number of the participant to broadcast, matched exactly against the participants
+        in the meeting.
+      - Mutually exclusive with O(participant_id).
+    type: str
+extends_documentation_fragment:
+  - hwcloud.meeting.common
+  - hwcloud.meeting.attributes
+  - hwcloud.meeting.attributes.wait
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+seealso:
+  - module: hwcloud.meeting.meeting_info
+author:
+  - hwcloud.meeting contributors
+'''
+
+EXAMPLES = r'''
+- name: Put the keynote speaker on everyone's screen
+  hwcloud.meeting.meeting_broadcast:
+    conference_id: "914044873"
+    host_password: "{{ keynote_host_password }}"
+    participant: Keynote Speaker
+    wait: true
+
+- name: Broadcast a participant by ID
+  hwcloud.meeting.meeting_broadcast:
+    conference_id: "914044873"
+    host_password: "{{ keynote_host_password }}"
+    participant_id: f131536e21ff11eab12735e1cddf6d01
+
+- name: Back to the free view
+  hwcloud.meeting.meeting_broadcast:
+    conference_id: "914044873"
+    host_password: "{{ keynote_host_password }}"
+    state: absent
+'''
+
+RETURN = r'''
+broadcast_participant:
+  description:
+    - The participant broadcast after the task (in check mode, as it would be), or V(null) when nobody is.
+  returned: success
+  type: dict
+  contains:
+    pid:
+      description: Participant ID.
+      type: str
+      sample: f131536e21ff11eab12735e1cddf6d01
+    name:
+      description: Participant name.
+      type: str
+      sample: Keynote Speaker
+    phone:
+      description: Participant number.
+      type: str
+      sample: "+99111****815"
+state_verified:
+  description:
+    - False when the service did not report who is broadcast, so the module sent the call without
+      knowing whether it changed anything.
+  returned: success
+  type: bool
+  sample: true
+msg:
+  description: What happened, in words.
+  returned: always
+  type: str
+  sample: Broadcast of Keynote Speaker in meeting 914044873 started
+status:
+  description: HTTP status of the failed call.
+  returned: failure
+  type: int
+  sample: 400
+error_code:
+  description: The vendor's error code of the failed call.
+  returned: failure
+  type: str
+  sample: MMC.111070005
+error_msg:
+  description: The vendor's error text of the failed call.
+  returned: failure
+  type: str
+  sample: CONF_NOT_EXIST
+request_id:
+  description: The gateway's request ID of the failed call, for the vendor's support.
+  returned: failure
+  type: str
+  sample: 0d29eb126a52b0ad7ebf3df6517e7476
+'''
+
+from ansible_collections.hwcloud.meeting.plugins.module_utils.base import MeetingModule
+from ansible_collections.hwcloud.meeting.plugins.module_utils.control import (
+    WAIT_ARGUMENT_SPEC,
+    Outcome,
+    converge,
+    read_state,
+)
+from ansible_collections.hwcloud.meeting.plugins.module_utils.realtime import (
+    BROADCAST_MODE,
+    PARTICIPANT_JOINED,
+    broadcast_view,
+)
+
+
+def joined(meeting):
+    return [person for person in meeting['participants'] if person['state'] in (None, PARTICIPANT_JOINED)]
+
+
+def find_participant(module, meeting):
+    """The participant asked for, among those in the meeting; fails before
+    any write when it is nobody or several people."""
+    wanted_pid = module.params['participant_id']
+    wanted = module.params['participant']
+    people = joined(meeting)
+    if wanted_pid is not None:
+        matches = [person for person in people if person['pid'] == wanted_pid]
+        asked = 'participant ID %s' % wanted_pid
+    else:
+        matches = [person for person in people if wanted in (person['name'], person['phone'])]
+        asked = "participant '%s'" % wanted
+    if len(matches) == 1:
+        return broadcast_view(matches[0]['pid'], people)
+    names = ', '.join(sorted('%s (%s)' % (person['name'], person['pid']) for person in people)) or 'nobody'
+    if matches:
+        module.fail_json(msg='Cannot broadcast %s in meeting %s: %d participants match; use participant_id. '
+                             'In the meeting: %s.' % (asked, module.conference_id, len(matches), names))
+    module.fail_json(msg='Cannot broadcast %s in meeting %s: nobody in the meeting matches. '
+                         'In the meeting: %s.' % (asked, module.conference_id, names))
+
+
+def current_broadcast(meeting, unreported):
+    """(who is broadcast, whether the service said so)."""
+    if 'mode' in unreported:
+        return None, False
+    if meeting['mode'] != BROADCAST_MODE:
+        return None, True
+    if 'broadcastPid' in unreported:
+        return None, False
+    return meeting['broadcast_participant'], True
+
+
+def run(module):
+    cid = module.conference_id
+    meeting, unreported = read_state(module)
+    current, verified = current_broadcast(meeting, unreported)
+    if module.params['state'] == 'present':
+        target = find_participant(module, meeting)
+        who = target['name'] or target['pid']
+        # Compare by participant ID: the name may be unknown for one side.
+        if current is not None and current['pid'] == target['pid']:
+            current = target
+
+        def apply():
+            module.client.broadcast(target['pid'])
+
+        def reached(now):
+            return (now['broadcast_participant'] or {}).get('pid') == target['pid']
+
+        outcome = Outcome(
+            done='Broadcast of %s in meeting %s started' % (who, cid),
+            already='Broadcast of %s in meeting %s already started' % (who, cid),
+            would='Would broadcast %s in meeting %s' % (who, cid),
+            timed_out='Broadcast of %s in meeting %s was not started' % (who, cid))
+    else:
+        target = None
+        # Cancel whatever broadcast is on, even one whose participant is not named.
+        if verified and meeting['mode'] == BROADCAST_MODE and current is None:
+            current = {'pid': None, 'name': None, 'phone': None}
+        apply = module.client.cancel_broadcast
+
+        def reached(now):
+            return now['mode'] != BROADCAST_MODE
+
+        outcome = Outcome(
+            done='Broadcast in meeting %s cancelled' % cid,
+            already='Broadcast in meeting %s already cancelled' % cid,
+            would='Would cancel the broadcast in meeting %s' % cid,
+            timed_out='Broadcast in meeting %s was not cancelled' % cid)
+    converge(module, 'broadcast_participant', current, target, verified, apply, outcome, reached=reached,
+             unreported_names=' and '.join(name for name in ('mode', 'broadcastPid') if name in unreported))
+
+
+def check_options(module):
+    """Input checks of this module, before any call."""
+    for option in ('participant_id', 'participant'):
+        value = module.params[option]
+        if value is not None and not value.strip():
+            module.fail_json(msg='Invalid options for meeting %s: %s must not be empty.'
+                             % (module.conference_id, option))
+    if module.params['state'] == 'absent':
+        for option in ('participant_id', 'participant'):
+            if module.params[option] is not None:
+                module.warn('%s is not used with state=absent: the broadcast in meeting %s is cancelled, '
+                            'whoever it shows.' % (option, module.conference_id))
+
+
+def main():
+    module = MeetingModule(
+        argument_spec=dict(
+            state=dict(type='str', default='present', choices=['present', 'absent']),
+            participant_id=dict(type='str'),
+            participant=dict(type='str'),
+            **WAIT_ARGUMENT_SPEC
+        ),
+        mutually_exclusive=[('participant_id', 'participant')],
+        required_if=[('state', 'present', ('participant_id', 'participant'), True)],
+    )
+    check_options(module)
+    module.run(run)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,137 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, hwcloud.meeting contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: meeting_live
+short_description: Start or stop the live broadcast of a Huawei Cloud Meeting
+version_added: 0.1.0
+description:
+  - Reads whether the meeting is streamed live (C(liveState) of the realtime state) and starts or stops
+    the live broadcast only when that differs from O(state).
+  - The meeting must be in progress; activate it first with M(hwcloud.meeting.meeting_activate).
+  - Needs O(host_password) or O(conference_token); login credentials are not used.
+options:
+  state:
+    description:
+      - V(started) streams the meeting live, V(stopped) ends the live broadcast.
+    type: str
+    required: true
+    choices: [started, stopped]
+extends_documentation_fragment:
+  - hwcloud.meeting.common
+  - hwcloud.meeting.attributes
+  - hwcloud.meeting.attributes.wait
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+seealso:
+  - module: hwcloud.meeting.meeting_record
+  - module: hwcloud.meeting.meeting_broadcast
+author:
+  - hwcloud.meeting contributors
+'''
+
+EXAMPLES = r'''
+- name: Stream the keynote live
+  hwcloud.meeting.meeting_live:
+    conference_id: "914044873"
+    host_password: "{{ keynote_host_password }}"
+    state: started
+    wait: true
+    wait_timeout: 30
+
+- name: End the live stream
+  hwcloud.meeting.meeting_live:
+    conference_id: "914044873"
+    host_password: "{{ keynote_host_password }}"
+    state: stopped
+'''
+
+RETURN = r'''
+live:
+  description:
+    - Whether the meeting is streamed live after the task (in check mode, as it would be).
+  returned: success
+  type: bool
+  sample: true
+state_verified:
+  description:
+    - False when the service did not report the live state, so the module sent the call without
+      knowing whether it changed anything.
+  returned: success
+  type: bool
+  sample: true
+msg:
+  description: What happened, in words.
+  returned: always
+  type: str
+  sample: Live broadcast of meeting 914044873 started
+status:
+  description: HTTP status of the failed call.
+  returned: failure
+  type: int
+  sample: 400
+error_code:
+  description: The vendor's error code of the failed call.
+  returned: failure
+  type: str
+  sample: MMC.111070005
+error_msg:
+  description: The vendor's error text of the failed call.
+  returned: failure
+  type: str
+  sample: CONF_NOT_EXIST
+request_id:
+  description: The gateway's request ID of the failed call, for the vendor's support.
+  returned: failure
+  type: str
+  sample: f78b007ec2dabf1498620131c7bc19e0
+'''
+
+from ansible_collections.hwcloud.meeting.plugins.module_utils.base import MeetingModule
+from ansible_collections.hwcloud.meeting.plugins.module_utils.control import (
+    WAIT_ARGUMENT_SPEC,
+    Outcome,
+    converge,
+    read_state,
+)
+
+
+def run(module):
+    live = module.params['state'] == 'started'
+    verb, done = ('start', 'started') if live else ('stop', 'stopped')
+    meeting, unreported = read_state(module)
+    converge(
+        module, 'live', meeting['live'], live,
+        verified='liveState' not in unreported,
+        apply=lambda: module.client.set_live(live),
+        reached=lambda now: now['live'] == live,
+        unreported_names='liveState',
+        outcome=Outcome(
+            done='Live broadcast of meeting %s %s' % (module.conference_id, done),
+            already='Live broadcast of meeting %s already %s' % (module.conference_id, done),
+            would='Would %s the live broadcast of meeting %s' % (verb, module.conference_id),
+            timed_out='Live broadcast of meeting %s was not %s' % (module.conference_id, done),
+        ),
+    )
+
+
+def main():
+    module = MeetingModule(argument_spec=dict(
+        state=dict(type='str', required=True, choices=['started', 'stopped']),
+        **WAIT_ARGUMENT_SPEC
+    ))
+    module.run(run)
+
+
+if __name__ == '__main__':
+    main()

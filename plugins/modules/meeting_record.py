@@ -1,0 +1,137 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, hwcloud.meeting contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: meeting_record
+short_description: Start or stop cloud recording of a Huawei Cloud Meeting
+version_added: 0.1.0
+description:
+  - Reads whether the meeting is being recorded (C(recState) of the realtime state) and starts or stops
+    cloud recording only when that differs from O(state).
+  - The meeting must be in progress; activate it first with M(hwcloud.meeting.meeting_activate).
+  - Needs O(host_password) or O(conference_token); login credentials are not used.
+options:
+  state:
+    description:
+      - V(started) records the meeting in the cloud, V(stopped) stops recording.
+    type: str
+    required: true
+    choices: [started, stopped]
+extends_documentation_fragment:
+  - hwcloud.meeting.common
+  - hwcloud.meeting.attributes
+  - hwcloud.meeting.attributes.wait
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+seealso:
+  - module: hwcloud.meeting.meeting_live
+  - module: hwcloud.meeting.meeting_info
+author:
+  - hwcloud.meeting contributors
+'''
+
+EXAMPLES = r'''
+- name: Record the board meeting
+  hwcloud.meeting.meeting_record:
+    conference_id: "914044873"
+    host_password: "{{ board_host_password }}"
+    state: started
+    wait: true
+
+- name: Stop recording, using a control token obtained earlier
+  hwcloud.meeting.meeting_record:
+    conference_id: "914044873"
+    conference_token: "{{ control_token }}"
+    state: stopped
+'''
+
+RETURN = r'''
+recording:
+  description:
+    - Whether the meeting is recorded after the task (in check mode, as it would be).
+    - V(null) when the service did not report it and nothing was sent.
+  returned: success
+  type: bool
+  sample: true
+state_verified:
+  description:
+    - False when the service did not report the recording state, so the module sent the call without
+      knowing whether it changed anything.
+  returned: success
+  type: bool
+  sample: true
+msg:
+  description: What happened, in words.
+  returned: always
+  type: str
+  sample: Recording of meeting 914044873 started
+status:
+  description: HTTP status of the failed call.
+  returned: failure
+  type: int
+  sample: 400
+error_code:
+  description: The vendor's error code of the failed call.
+  returned: failure
+  type: str
+  sample: MMC.111070005
+error_msg:
+  description: The vendor's error text of the failed call.
+  returned: failure
+  type: str
+  sample: CONF_NOT_EXIST
+request_id:
+  description: The gateway's request ID of the failed call, for the vendor's support.
+  returned: failure
+  type: str
+  sample: 5e7966300a659a5fa2474f38e923caa
+'''
+
+from ansible_collections.hwcloud.meeting.plugins.module_utils.base import MeetingModule
+from ansible_collections.hwcloud.meeting.plugins.module_utils.control import (
+    WAIT_ARGUMENT_SPEC,
+    Outcome,
+    converge,
+    read_state,
+)
+
+
+def run(module):
+    recording = module.params['state'] == 'started'
+    verb, done = ('start', 'started') if recording else ('stop', 'stopped')
+    meeting, unreported = read_state(module)
+    converge(
+        module, 'recording', meeting['recording'], recording,
+        verified='recState' not in unreported,
+        apply=lambda: module.client.set_recording(recording),
+        reached=lambda now: now['recording'] == recording,
+        unreported_names='recState',
+        outcome=Outcome(
+            done='Recording of meeting %s %s' % (module.conference_id, done),
+            already='Recording of meeting %s already %s' % (module.conference_id, done),
+            would='Would %s recording of meeting %s' % (verb, module.conference_id),
+            timed_out='Recording of meeting %s was not %s' % (module.conference_id, done),
+        ),
+    )
+
+
+def main():
+    module = MeetingModule(argument_spec=dict(
+        state=dict(type='str', required=True, choices=['started', 'stopped']),
+        **WAIT_ARGUMENT_SPEC
+    ))
+    module.run(run)
+
+
+if __name__ == '__main__':
+    main()

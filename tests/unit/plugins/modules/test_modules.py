@@ -1,0 +1,343 @@
+# Unit tests of each module's decision logic: realtime state in, calls and
+# result out. The HTTP session is replaced by a script; no network.
+import pytest
+import requests
+
+from ansible_collections.hwcloud.meeting.plugins.module_utils import control
+from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
+    PATH_APP_LOGIN,
+    PATH_BROADCAST,
+    PATH_CANCEL_BROADCAST,
+    PATH_CONTROL_TOKEN,
+    PATH_LIVE,
+    PATH_ONLINE,
+    PATH_REALTIME,
+    PATH_RECORD,
+    PATH_START,
+)
+from ansible_collections.hwcloud.meeting.plugins.modules import (
+    meeting_activate,
+    meeting_broadcast,
+    meeting_info,
+    meeting_live,
+    meeting_record,
+)
+
+from ...helpers import run_module
+from ..module_utils.fakes import ScriptedSession, response
+
+CID = '914044873'
+HOST_PASSWORD = 'host-pw-modules-1'
+CONTROL = dict(conference_id=CID, host_password=HOST_PASSWORD)
+TOKEN = response(200, {'data': {'token': 'ctl-token-modules', 'confTokenExpireTime': 1800}})
+NOT_IN_PROGRESS = response(400, {'error_code': 'MMC.111070005', 'error_msg': 'CONF_NOT_EXIST'})
+EMPTY = response(200, text='')
+
+PEOPLE = [
+    {'pid': 'p-ada', 'name': 'Ada', 'phone': '+991', 'state': 0, 'video': 1, 'mute': 0, 'hand': 0},
+    {'pid': 'p-bob', 'name': 'Bob', 'phone': '+992', 'state': 0, 'video': 1, 'mute': 1, 'hand': 0},
+    {'pid': 'p-bob2', 'name': 'Bob', 'phone': '+993', 'state': 0, 'video': 0, 'mute': 0, 'hand': 0},
+    {'pid': 'p-cy', 'name': 'Cy', 'phone': '+994', 'state': 1, 'video': 0, 'mute': 0, 'hand': 0},
+]
+
+
+def realtime(omit=(), **conf_info):
+    info = dict(state='Created', recState=0, liveState=0, mode='FREE', broadcastPid='', chairID='p-ada', coHosts=[])
+    info.update(conf_info)
+    for field in omit:
+        info.pop(field)
+    return response(200, {'attendees': [], 'participants': PEOPLE, 'confInfo': info})
+
+
+@pytest.fixture
+def service(monkeypatch):
+    """Install a scripted service: service({path: [answers]}) -> the recorder."""
+    def install(script):
+        session = ScriptedSession(script)
+        monkeypatch.setattr(requests.Session, 'request', lambda self, method, url, **kw: session(method, url, **kw))
+        return session
+    monkeypatch.setattr(control, 'POLL_FIRST_DELAY', 0.01)
+    monkeypatch.setattr(control, 'POLL_MAX_DELAY', 0.01)
+    return install
+
+
+# --- meeting_record and meeting_live share one shape ------------------------------
+
+FLAGS = [
+    (meeting_record, 'recording', 'recState', PATH_RECORD, 'isRecord', 'Recording of meeting %s' % CID),
+    (meeting_live, 'live', 'liveState', PATH_LIVE, 'isLive', 'Live broadcast of meeting %s' % CID),
+]
+
+
+@pytest.mark.parametrize('module, key, field, path, body_key, subject', FLAGS)
+def test_flag_changes_when_it_differs(capsys, service, module, key, field, path, body_key, subject):
+    calls = service({PATH_CONTROL_TOKEN: [TOKEN], PATH_REALTIME: [realtime(**{field: 0})], path: [EMPTY]})
+    result = run_module(module.main, dict(CONTROL, state='started'), capsys, diff=True)
+    assert result['changed'] is True and result[key] is True and result['state_verified'] is True
+    assert result['msg'] == '%s started' % subject
+    assert result['diff'] == {'before': {key: False}, 'after': {key: True}}
+    assert calls.paths() == [PATH_CONTROL_TOKEN, PATH_REALTIME, path]
+    assert calls.requests[-1]['json'] == {body_key: 1}
+    assert calls.requests[-1]['method'] == 'PUT'
+
+
+@pytest.mark.parametrize('module, key, field, path, body_key, subject', FLAGS)
+def test_flag_is_left_alone_when_it_is_as_asked(capsys, service, module, key, field, path, body_key, subject):
+    calls = service({PATH_CONTROL_TOKEN: [TOKEN], PATH_REALTIME: [realtime(**{field: 1})]})
+    result = run_module(module.main, dict(CONTROL, state='started'), capsys, diff=True)
+    assert result['changed'] is False and result[key] is True
+    assert result['msg'] == '%s already started' % subject
+    assert result['diff'] == {'before': {key: True}, 'after': {key: True}}
+    assert calls.paths() == [PATH_CONTROL_TOKEN, PATH_REALTIME]
+
+
+@pytest.mark.parametrize('module, key, field, path, body_key, subject', FLAGS)
+def test_flag_check_mode_reads_but_never_writes(capsys, service, module, key, field, path, body_key, subject):
+    calls = service({PATH_CONTROL_TOKEN: [TOKEN], PATH_REALTIME: [realtime(**{field: 1})]})
+    result = run_module(module.main, dict(CONTROL, state='stopped'), capsys, check_mode=True)
+    assert result['changed'] is True and result[key] is False
+    assert result['msg'].startswith('Would stop')
+    assert path not in calls.paths()
+
+
+@pytest.mark.parametrize('module, key, field, path, body_key, subject', FLAGS)
+def test_flag_unknown_state_converges_and_says_so(capsys, service, module, key, field, path, body_key, subject):
+    calls = service({PATH_CONTROL_TOKEN: [TOKEN], PATH_REALTIME: [realtime(omit=[field])], path: [EMPTY]})
+    result = run_module(module.main, dict(CONTROL, state='stopped', wait=True), capsys, diff=True)
+    assert result['changed'] is True and result['state_verified'] is False
+    assert result[key] is False
+    assert result['diff']['before'] == {key: None}
+    assert any(field in warning and 'did not report' in warning for warning in result['warnings'])
+    assert any('wait was skipped' in warning for warning in result['warnings'])
+    assert calls.paths() == [PATH_CONTROL_TOKEN, PATH_REALTIME, path]
+    assert calls.requests[-1]['json'] == {body_key: 0}
+
+
+@pytest.mark.parametrize('module, key, field, path, body_key, subject', FLAGS)
+def test_flag_wait_polls_until_reached(capsys, service, module, key, field, path, body_key, subject):
+    calls = service({PATH_CONTROL_TOKEN: [TOKEN], path: [EMPTY],
+                     PATH_REALTIME: [realtime(**{field: 0}), realtime(**{field: 0}), realtime(**{field: 1})]})
+    result = run_module(module.main, dict(CONTROL, state='started', wait=True), capsys)
+    assert result['changed'] is True
+    assert calls.paths() == [PATH_CONTROL_TOKEN, PATH_REALTIME, path, PATH_REALTIME, PATH_REALTIME]
+
+
+@pytest.mark.parametrize('module, key, field, path, body_key, subject', FLAGS)
+def test_flag_wait_times_out_with_a_message(capsys, service, module, key, field, path, body_key, subject):
+    service({PATH_CONTROL_TOKEN: [TOKEN], path: [EMPTY], PATH_REALTIME: [realtime(**{field: 0})]})
+    result = run_module(module.main, dict(CONTROL, state='started', wait=True, wait_timeout=0), capsys)
+    assert result['failed'] is True
+    assert result['msg'] == '%s was not started within 0 seconds.' % subject
+
+
+@pytest.mark.parametrize('module, key, field, path, body_key, subject', FLAGS)
+def test_flag_on_a_meeting_not_in_progress_fails_with_the_vendor_code(capsys, service, module, key, field, path,
+                                                                      body_key, subject):
+    service({PATH_CONTROL_TOKEN: [NOT_IN_PROGRESS]})
+    result = run_module(module.main, dict(CONTROL, state='started'), capsys)
+    assert result['failed'] is True
+    assert result['error_code'] == 'MMC.111070005' and result['status'] == 400
+    assert CID in result['msg'] and 'activate it first' in result['msg']
+    assert HOST_PASSWORD not in str(result)
+
+
+@pytest.mark.parametrize('module', [meeting_record, meeting_live])
+def test_state_is_required_and_checked(capsys, no_network, module):
+    result = run_module(module.main, dict(CONTROL, state='start'), capsys)
+    assert result['failed'] is True and 'started' in result['msg'] and 'stopped' in result['msg']
+
+
+# --- meeting_broadcast ---------------------------------------------------------------
+
+def broadcast_args(**extra):
+    return dict(CONTROL, **extra)
+
+
+@pytest.mark.parametrize('selector', [dict(participant='Ada'), dict(participant='+991'),
+                                      dict(participant_id='p-ada')])
+def test_broadcast_finds_the_participant(capsys, service, selector):
+    calls = service({PATH_CONTROL_TOKEN: [TOKEN], PATH_REALTIME: [realtime()], PATH_BROADCAST: [EMPTY]})
+    result = run_module(meeting_broadcast.main, broadcast_args(**selector), capsys, diff=True)
+    assert result['changed'] is True
+    assert result['broadcast_participant'] == {'pid': 'p-ada', 'name': 'Ada', 'phone': '+991'}
+    assert result['diff'] == {'before': {'broadcast_participant': None},
+                              'after': {'broadcast_participant': {'pid': 'p-ada', 'name': 'Ada', 'phone': '+991'}}}
+    assert result['msg'] == 'Broadcast of Ada in meeting %s started' % CID
+    assert calls.requests[-1]['path'] == PATH_BROADCAST
+    assert calls.requests[-1]['params'] == {'conferenceID': CID, 'participantID': 'p-ada'}
+
+
+def test_broadcast_already_on_is_not_changed(capsys, service):
+    calls = service({PATH_CONTROL_TOKEN: [TOKEN], PATH_REALTIME: [realtime(mode='BROADCAST', broadcastPid='p-ada')]})
+    result = run_module(meeting_broadcast.main, broadcast_args(participant='Ada'), capsys)
+    assert result['changed'] is False
+    assert result['msg'] == 'Broadcast of Ada in meeting %s already started' % CID
+    assert PATH_BROADCAST not in calls.paths()
+
+
+def test_broadcast_of_someone_else_switches(capsys, service):
+    calls = service({PATH_CONTROL_TOKEN: [TOKEN], PATH_REALTIME: [realtime(mode='BROADCAST', broadcastPid='p-bob')],
+                     PATH_BROADCAST: [EMPTY]})
+    result = run_module(meeting_broadcast.main, broadcast_args(participant_id='p-ada'), capsys, diff=True)
+    assert result['changed'] is True
+    assert result['diff']['before'] == {'broadcast_participant': {'pid': 'p-bob', 'name': 'Bob', 'phone': '+992'}}
+    assert calls.paths()[-1] == PATH_BROADCAST
+
+
+@pytest.mark.parametrize('selector, words', [
+    (dict(participant='Bob'), "Cannot broadcast participant 'Bob' in meeting %s: 2 participants match" % CID),
+    (dict(participant='Zed'), "Cannot broadcast participant 'Zed' in meeting %s: nobody in the meeting matches" % CID),
+    (dict(participant='Cy'), 'nobody in the meeting matches'),  # still ringing, not in the meeting
+    (dict(participant_id='p-zed'), 'Cannot broadcast participant ID p-zed'),
+])
+def test_broadcast_of_nobody_or_several_fails_before_any_write(capsys, service, selector, words):
+    calls = service({PATH_CONTROL_TOKEN: [TOKEN], PATH_REALTIME: [realtime()]})
+    result = run_module(meeting_broadcast.main, broadcast_args(**selector), capsys)
+    assert result['failed'] is True
+    assert words in result['msg']
+    assert 'Ada (p-ada), Bob (p-bob), Bob (p-bob2)' in result['msg']
+    assert calls.paths() == [PATH_CONTROL_TOKEN, PATH_REALTIME]
+
+
+def test_broadcast_absent_cancels_whatever_is_on(capsys, service):
+    calls = service({PATH_CONTROL_TOKEN: [TOKEN], PATH_REALTIME: [realtime(mode='BROADCAST', broadcastPid='p-bob')],
+                     PATH_CANCEL_BROADCAST: [EMPTY]})
+    result = run_module(meeting_broadcast.main, broadcast_args(state='absent'), capsys, diff=True)
+    assert result['changed'] is True and result['broadcast_participant'] is None
+    assert result['msg'] == 'Broadcast in meeting %s cancelled' % CID
+    assert result['diff']['after'] == {'broadcast_participant': None}
+    assert calls.paths()[-1] == PATH_CANCEL_BROADCAST
+
+
+def test_broadcast_absent_when_free_does_nothing(capsys, service):
+    calls = service({PATH_CONTROL_TOKEN: [TOKEN], PATH_REALTIME: [realtime(mode='FREE', omit=['broadcastPid'])]})
+    result = run_module(meeting_broadcast.main, broadcast_args(state='absent'), capsys)
+    assert result['changed'] is False and result['state_verified'] is True
+    assert PATH_CANCEL_BROADCAST not in calls.paths()
+
+
+def test_broadcast_check_mode_does_not_write(capsys, service):
+    calls = service({PATH_CONTROL_TOKEN: [TOKEN], PATH_REALTIME: [realtime()]})
+    result = run_module(meeting_broadcast.main, broadcast_args(participant='Ada'), capsys, check_mode=True)
+    assert result['changed'] is True and result['msg'] == 'Would broadcast Ada in meeting %s' % CID
+    assert PATH_BROADCAST not in calls.paths()
+
+
+def test_broadcast_unknown_mode_converges_unverified(capsys, service):
+    calls = service({PATH_CONTROL_TOKEN: [TOKEN], PATH_REALTIME: [realtime(omit=['mode', 'broadcastPid'])],
+                     PATH_CANCEL_BROADCAST: [EMPTY]})
+    result = run_module(meeting_broadcast.main, broadcast_args(state='absent'), capsys)
+    assert result['changed'] is True and result['state_verified'] is False
+    assert any('mode and broadcastPid' in warning for warning in result['warnings'])
+    assert calls.paths()[-1] == PATH_CANCEL_BROADCAST
+
+
+@pytest.mark.parametrize('args, words', [
+    (dict(participant='Ada', participant_id='p-ada'), 'mutually exclusive'),
+    (dict(), 'participant_id, participant'),
+    (dict(participant='  '), 'participant must not be empty'),
+])
+def test_broadcast_bad_input_fails_before_any_call(capsys, no_network, args, words):
+    result = run_module(meeting_broadcast.main, broadcast_args(**args), capsys)
+    assert result['failed'] is True and words in result['msg'], result['msg']
+
+
+def test_broadcast_absent_warns_about_an_unused_participant(capsys, service):
+    service({PATH_CONTROL_TOKEN: [TOKEN], PATH_REALTIME: [realtime()]})
+    result = run_module(meeting_broadcast.main, broadcast_args(state='absent', participant='Ada'), capsys)
+    assert any('participant is not used with state=absent' in warning for warning in result['warnings'])
+
+
+# --- meeting_activate ----------------------------------------------------------------
+
+LOGIN = dict(app_id='app-modules', app_key='app-key-modules-1')
+ACCESS = response(200, {'accessToken': 'acc-token-modules', 'validPeriod': 43200})
+ONLINE = response(200, {'conferenceData': {'conferenceID': CID, 'conferenceState': 'Created'}, 'data': {}})
+
+
+def test_activate_starts_a_meeting_that_is_not_in_progress(capsys, service):
+    calls = service({PATH_APP_LOGIN: [ACCESS], PATH_ONLINE: [NOT_IN_PROGRESS],
+                     PATH_START: [response(200, {'uuid': 'x', 'regionIP': '100.94.23.40'})]})
+    result = run_module(meeting_activate.main, dict(CONTROL, **LOGIN), capsys, diff=True)
+    assert result['changed'] is True and result['in_progress'] is True
+    assert result['region_ip'] == '100.94.23.40'
+    assert result['msg'] == 'Meeting %s activated' % CID
+    assert result['diff'] == {'before': {'in_progress': False}, 'after': {'in_progress': True}}
+    assert calls.paths() == [PATH_APP_LOGIN, PATH_ONLINE, PATH_START]
+    assert calls.requests[-1]['json'] == {'conferenceID': CID, 'password': HOST_PASSWORD}
+    assert calls.requests[-1]['headers']['X-Access-Token'] == 'acc-token-modules'
+
+
+def test_activate_leaves_a_meeting_in_progress_alone(capsys, service):
+    calls = service({PATH_APP_LOGIN: [ACCESS], PATH_ONLINE: [ONLINE]})
+    result = run_module(meeting_activate.main, dict(CONTROL, **LOGIN), capsys)
+    assert result['changed'] is False and result['msg'] == 'Meeting %s already in progress' % CID
+    assert 'region_ip' not in result
+    assert calls.paths() == [PATH_APP_LOGIN, PATH_ONLINE]
+
+
+def test_activate_check_mode(capsys, service):
+    calls = service({PATH_APP_LOGIN: [ACCESS], PATH_ONLINE: [NOT_IN_PROGRESS]})
+    result = run_module(meeting_activate.main, dict(CONTROL, **LOGIN), capsys, check_mode=True)
+    assert result['changed'] is True and result['msg'] == 'Would activate meeting %s' % CID
+    assert PATH_START not in calls.paths()
+
+
+def test_activate_an_ended_meeting_fails(capsys, service):
+    service({PATH_APP_LOGIN: [ACCESS], PATH_ONLINE: [response(400, {'error_code': 'MMC.111072006',
+                                                                     'error_msg': 'CONF_ENDED'})]})
+    result = run_module(meeting_activate.main, dict(CONTROL, **LOGIN), capsys)
+    assert result['failed'] is True and result['error_code'] == 'MMC.111072006'
+    assert 'has ended' in result['msg']
+
+
+@pytest.mark.parametrize('args, words', [
+    (dict(CONTROL), 'no login credentials'),
+    (dict(conference_id=CID, **LOGIN), 'missing required arguments: host_password'),
+])
+def test_activate_refuses_missing_credentials_before_any_call(capsys, no_network, args, words):
+    result = run_module(meeting_activate.main, args, capsys)
+    assert result['failed'] is True and words in result['msg']
+
+
+# --- meeting_info --------------------------------------------------------------------
+
+def test_info_reads_everything(capsys, service):
+    calls = service({PATH_CONTROL_TOKEN: [TOKEN],
+                     PATH_REALTIME: [realtime(recState=1, mode='BROADCAST', broadcastPid='p-bob')]})
+    result = run_module(meeting_info.main, CONTROL, capsys, check_mode=True)
+    meeting = result['meeting']
+    assert result['changed'] is False and result['state_verified'] is True
+    assert meeting['in_progress'] is True and meeting['recording'] is True and meeting['live'] is False
+    assert meeting['broadcast_participant'] == {'pid': 'p-bob', 'name': 'Bob', 'phone': '+992'}
+    assert meeting['participant_count'] == 3 and len(meeting['participants']) == 4
+    assert calls.paths() == [PATH_CONTROL_TOKEN, PATH_REALTIME]
+
+
+def test_info_on_a_meeting_not_in_progress_succeeds(capsys, service):
+    service({PATH_CONTROL_TOKEN: [NOT_IN_PROGRESS]})
+    result = run_module(meeting_info.main, CONTROL, capsys)
+    assert 'failed' not in result
+    assert result['meeting']['in_progress'] is False and result['meeting']['recording'] is None
+    assert result['msg'] == 'Meeting %s is not in progress' % CID
+
+
+def test_info_unknown_fields_are_null_and_unverified(capsys, service):
+    service({PATH_CONTROL_TOKEN: [TOKEN], PATH_REALTIME: [realtime(omit=['liveState'])]})
+    result = run_module(meeting_info.main, CONTROL, capsys)
+    assert result['meeting']['live'] is None and result['meeting']['recording'] is False
+    assert result['state_verified'] is False
+    assert any('liveState' in warning for warning in result['warnings'])
+
+
+def test_info_other_failures_still_fail(capsys, service):
+    service({PATH_CONTROL_TOKEN: [response(400, {'error_code': 'MMC.111072065', 'error_msg': 'AUTH_FAILED'})]})
+    result = run_module(meeting_info.main, CONTROL, capsys)
+    assert result['failed'] is True and result['error_code'] == 'MMC.111072065'
+
+
+def test_issued_tokens_never_reach_the_output(capsys, service):
+    service({PATH_CONTROL_TOKEN: [TOKEN], PATH_REALTIME: [response(400, {
+        'error_code': 'MMC.1', 'error_msg': 'bad token ctl-token-modules'})]})
+    result = run_module(meeting_info.main, CONTROL, capsys)
+    assert 'ctl-token-modules' not in str(result)
