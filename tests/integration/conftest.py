@@ -1,0 +1,85 @@
+# Integration tests: real ansible-playbook runs against the simulator,
+# started in this process on 127.0.0.1 and a free port.
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+from hwmeeting_sim import Simulator
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TARGETS = os.path.join(HERE, 'targets')
+MEETINGS_FILE = os.path.join(HERE, 'meetings.yml')
+BIN = os.path.dirname(sys.executable)
+ROOT = os.path.dirname(os.path.dirname(HERE))
+# The collection as `make collection` built and installed it.
+COLLECTIONS = os.environ.get('ANSIBLE_COLLECTIONS_PATH') or os.path.join(ROOT, '.build', 'collections')
+
+
+def fixture_secrets():
+    """Every secret of meetings.yml: none may ever reach the output."""
+    with open(MEETINGS_FILE) as handle:
+        config = yaml.safe_load(handle)
+    secrets = [app['app_key'] for app in config['apps']]
+    secrets += [account['password'] for account in config['accounts']]
+    for meeting in config['meetings']:
+        secrets += [meeting[key] for key in ('host_password', 'guest_password') if meeting.get(key)]
+    return secrets
+
+
+@pytest.fixture
+def sim():
+    simulator = Simulator(meetings_file=MEETINGS_FILE)
+    simulator.start()
+    yield simulator
+    simulator.stop()
+
+
+class PlaybookRun(object):
+    def __init__(self, completed):
+        self.rc = completed.returncode
+        self.out = completed.stdout + completed.stderr
+
+    def __repr__(self):
+        failures = [line[:3000] for line in self.out.splitlines()
+                    if line.startswith(('fatal:', 'failed:', '[ERROR]', 'ERROR!')) or 'FAILED!' in line]
+        return 'ansible-playbook exited %s; failures:\n%s\n--- end of output:\n%s' % (
+            self.rc, '\n'.join(failures), self.out[-1500:])
+
+
+def ansible_env(extra=None):
+    env = dict(os.environ)
+    env.update({
+        'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS,
+        'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
+        'ANSIBLE_LOCALHOST_WARNING': 'false',
+        'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'false',
+        'ANSIBLE_RETRY_FILES_ENABLED': 'false',
+        'ANSIBLE_NOCOLOR': '1',
+        'ANSIBLE_FORCE_COLOR': '0',
+        'ANSIBLE_DEPRECATION_WARNINGS': 'false',
+    })
+    # A test sets what it needs; nothing leaks in from the developer's shell.
+    for name in list(env):
+        if name.startswith('HWMEETING_'):
+            del env[name]
+    env.update(extra or {})
+    return env
+
+
+def run_playbook(playbook, sim, *args, env=None):
+    """Run ``playbook`` (a path, or a target name under targets/) with
+    ``sim_url`` set, and return its exit code and output."""
+    if os.path.sep not in playbook:
+        playbook = os.path.join(TARGETS, playbook + '.yml')
+    command = [os.path.join(BIN, 'ansible-playbook'), playbook, '-e', 'sim_url=%s' % sim.url]
+    command.extend(args)
+    completed = subprocess.run(command, cwd=HERE, env=ansible_env(env), capture_output=True, text=True,
+                               timeout=600)
+    return PlaybookRun(completed)
+
+
+def assert_no_secret(run, sim):
+    for secret in fixture_secrets() + list(sim.issued_tokens()):
+        assert secret not in run.out, 'a secret reached the output'

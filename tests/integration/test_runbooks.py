@@ -1,0 +1,96 @@
+# The event-day runbooks of playbooks/, run as an operator would: the demo
+# inventory (one host per meeting), forks, against the simulator with the
+# demo meetings. Start, start again (nothing changes), status, stop, stop
+# again, status; the simulator's own state is checked after each step.
+import os
+import re
+
+import pytest
+from hwmeeting_sim import DEMO_MEETINGS, Simulator
+
+from .conftest import ROOT, assert_no_secret, run_playbook
+
+INVENTORY = os.path.join(ROOT, 'tests', 'demo', 'inventory.yml')
+KEYNOTE, BOARD, WEBINAR = '914044873', '914083136', '914047751'
+SPEAKER_PID = 'c0a8000116f111eea1b2000000000002'
+
+
+@pytest.fixture
+def demo_sim():
+    simulator = Simulator(meetings_file=DEMO_MEETINGS)
+    simulator.start()
+    yield simulator
+    simulator.stop()
+
+
+def runbook(name, sim, *args):
+    run = run_playbook(os.path.join(ROOT, 'playbooks', name + '.yml'), sim, '-i', INVENTORY, '-f', '3',
+                       '-e', 'meeting_api_url=%s' % sim.url, *args)
+    assert run.rc == 0, run
+    assert 'Traceback' not in run.out
+    assert_no_secret(run, sim)
+    return run
+
+
+def recap(run):
+    """{host: {'ok': n, 'changed': n, 'failed': n, ...}} from PLAY RECAP."""
+    hosts = {}
+    for host, counts in re.findall(r'^(\w+)\s+:\s+(ok=.*)$', run.out, re.MULTILINE):
+        hosts[host] = {key: int(value) for key, value in re.findall(r'(\w+)=(\d+)', counts)}
+    return hosts
+
+
+def status_lines(run):
+    return sorted(set(re.findall(r'"msg": "(\w+ \(\d+\): [^"]*)"', run.out)))
+
+
+def test_event_start_status_stop(demo_sim):
+    first = runbook('event_start', demo_sim)
+    assert {host: counts['changed'] for host, counts in recap(first).items()} == \
+        {'keynote': 4, 'board': 3, 'webinar': 3}
+    for meeting_id in (KEYNOTE, BOARD, WEBINAR):
+        meeting = demo_sim.meeting(meeting_id)
+        assert (meeting['state'], meeting['recording'], meeting['live']) == ('Created', True, True), meeting_id
+    assert demo_sim.meeting(KEYNOTE)['mode'] == 'BROADCAST'
+    assert demo_sim.meeting(KEYNOTE)['broadcast_pid'] == SPEAKER_PID
+
+    again = runbook('event_start', demo_sim)
+    assert all(counts['changed'] == 0 and counts['failed'] == 0 for counts in recap(again).values()), again.out
+
+    status = runbook('event_status', demo_sim)
+    assert status_lines(status) == [
+        'board (914083136): in progress, recording on, live on, broadcast none, 3 in the meeting',
+        'keynote (914044873): in progress, recording on, live on, broadcast Keynote Speaker, 3 in the meeting',
+        'webinar (914047751): in progress, recording on, live on, broadcast none, 2 in the meeting',
+    ]
+
+    stop = runbook('event_stop', demo_sim)
+    assert recap(stop)['keynote']['changed'] == 3
+    for meeting_id in (KEYNOTE, BOARD, WEBINAR):
+        meeting = demo_sim.meeting(meeting_id)
+        assert (meeting['recording'], meeting['live'], meeting['mode']) == (False, False, 'FREE'), meeting_id
+
+    stop_again = runbook('event_stop', demo_sim)
+    assert all(counts['changed'] == 0 for counts in recap(stop_again).values())
+
+    after = runbook('event_status', demo_sim)
+    assert 'keynote (914044873): in progress, recording off, live off, broadcast none, 3 in the meeting' \
+        in status_lines(after)
+
+
+def test_steps_can_be_switched_off(demo_sim):
+    runbook('event_start', demo_sim, '-e', 'event_live=false', '-e', 'event_broadcast=false',
+            '--limit', 'board')
+    board = demo_sim.meeting(BOARD)
+    assert (board['state'], board['recording'], board['live']) == ('Created', True, False)
+    assert demo_sim.meeting(KEYNOTE)['state'] == 'Schedule'
+
+
+def test_status_of_meetings_not_in_progress_does_not_fail(demo_sim):
+    status = runbook('event_status', demo_sim)
+    assert status_lines(status) == [
+        'board (914083136): not in progress',
+        'keynote (914044873): not in progress',
+        'webinar (914047751): not in progress',
+    ]
+    assert all(call['method'] == 'GET' for call in demo_sim.calls)
