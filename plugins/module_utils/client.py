@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import random
 import re
+import socket
 import time
 import traceback
 import uuid
@@ -321,11 +322,16 @@ class MeetingClient(object):
             reason = ('the TLS certificate of %s could not be verified (%s); set ca_path to the CA bundle '
                       'that signed it, or validate_certs: false for a test service'
                       % (self.base_url, _reason(exc)))
-        except requests.exceptions.Timeout:
-            reason = ('no answer from %s within %s seconds, %d attempt(s); the service is slow or '
-                      'unreachable (raise timeout if it is just slow)' % (self.base_url, self.timeout, self.retries + 1))
-        except requests.exceptions.ConnectionError as exc:
-            reason = 'could not connect to %s after %d attempt(s) (%s)' % (self.base_url, self.retries + 1, _reason(exc))
+        except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
+            # Once the retries are spent, requests reports a read timeout as a
+            # ConnectionError; the innermost reason tells them apart.
+            if isinstance(exc, requests.exceptions.Timeout) or _timed_out(exc):
+                reason = ('no answer from %s within %s seconds, %d attempt(s); the service is slow or '
+                          'unreachable (raise timeout if it is just slow)'
+                          % (self.base_url, self.timeout, self.retries + 1))
+            else:
+                reason = 'could not connect to %s after %d attempt(s) (%s)' % (
+                    self.base_url, self.retries + 1, _reason(exc))
         except requests.exceptions.RequestException as exc:
             reason = 'the request to %s failed (%s)' % (self.base_url, _reason(exc))
         raise MeetingError('Could not %s for meeting %s: %s' % (what, self.conference_id, reason))
@@ -417,17 +423,28 @@ def _request_id_text(request_id):
     return ' (request ID %s)' % request_id if request_id else ''
 
 
+def _causes(exc):
+    """The exception and the reasons it wraps, outermost first."""
+    seen = [exc]
+    for _depth in range(5):
+        inner = getattr(seen[-1], 'reason', None)
+        if inner is None and seen[-1].args and isinstance(seen[-1].args[0], Exception):
+            inner = seen[-1].args[0]
+        if not isinstance(inner, Exception) or inner in seen:
+            break
+        seen.append(inner)
+    return seen
+
+
+def _timed_out(exc):
+    return any(isinstance(cause, (socket.timeout, TimeoutError)) or 'timed out' in str(cause).lower()
+               for cause in _causes(exc))
+
+
 def _reason(exc):
     """The innermost reason of a requests/urllib3 exception, without the pool
     and URL boilerplate that wraps it."""
-    reason = exc
-    for _depth in range(5):
-        inner = getattr(reason, 'reason', None)
-        if inner is None and reason.args and isinstance(reason.args[0], Exception):
-            inner = reason.args[0]
-        if inner is None or inner is reason:
-            break
-        reason = inner
+    reason = _causes(exc)[-1]
     text = str(reason)
     # "<urllib3.connection.HTTPConnection object at 0x..>: Failed to ..." -> "Failed to ..."
     text = re.sub(r'^<[^>]+>:\s*', '', text)
