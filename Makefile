@@ -39,7 +39,7 @@ test: collection
 	$(BIN)/python -m pytest -p no:cacheprovider tests/unit tests/simulator/tests tests/fidelity tests/integration $(PYTEST_ARGS)
 
 demo: collection
-	$(BIN)/python tests/demo.py
+	$(BIN)/python tests/demo/run_demo.py
 
 clean:
 	rm -rf $(VENV) $(BUILD) tests/output
