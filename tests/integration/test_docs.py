@@ -1,0 +1,51 @@
+# ansible-doc renders every module of the installed collection, with the
+# shared options, truthful attributes, examples that parse, and a RETURN.
+import json
+import os
+import subprocess
+
+import pytest
+import yaml
+
+from .conftest import BIN, ansible_env
+
+MODULES = ['meeting_activate', 'meeting_record', 'meeting_live', 'meeting_broadcast', 'meeting_info']
+SHARED = {'api_url', 'access_token', 'app_id', 'app_key', 'user_id', 'corp_id', 'account', 'account_password',
+          'conference_id', 'host_password', 'conference_token', 'validate_certs', 'ca_path', 'timeout', 'retries'}
+
+
+@pytest.fixture(scope='module')
+def docs():
+    completed = subprocess.run([os.path.join(BIN, 'ansible-doc'), '--json'] +
+                               ['hwcloud.meeting.' + name for name in MODULES],
+                               env=ansible_env(), capture_output=True, text=True, check=False)
+    assert completed.returncode == 0, completed.stderr
+    return json.loads(completed.stdout)
+
+
+@pytest.mark.parametrize('name', MODULES)
+def test_module_documentation(docs, name):
+    entry = docs['hwcloud.meeting.' + name]
+    doc = entry['doc']
+    assert SHARED <= set(doc['options']), name
+    for secret in ('access_token', 'app_key', 'account_password', 'host_password', 'conference_token'):
+        assert doc['options'][secret]['type'] == 'str'
+    attributes = doc['attributes']
+    assert attributes['check_mode']['support'] == 'full'
+    assert attributes['action_group']['membership'] == ['hwcloud.meeting.meeting']
+    assert attributes['diff_mode']['support'] == ('none' if name == 'meeting_info' else 'full')
+    examples = yaml.safe_load(entry['examples'])
+    assert examples, name
+    assert 'state_verified' in entry['return'] and 'msg' in entry['return']
+    assert {'status', 'error_code', 'request_id'} <= set(entry['return'])
+
+
+def test_activate_requires_the_host_password(docs):
+    assert docs['hwcloud.meeting.meeting_activate']['doc']['options']['host_password']['required'] is True
+    assert 'required' not in docs['hwcloud.meeting.meeting_record']['doc']['options']['host_password']
+
+
+def test_the_action_group_names_all_five():
+    with open(os.path.join(os.path.dirname(__file__), '..', '..', 'meta', 'runtime.yml')) as handle:
+        runtime = yaml.safe_load(handle)
+    assert sorted(runtime['action_groups']['meeting']) == sorted(MODULES)
