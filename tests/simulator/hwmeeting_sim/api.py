@@ -140,7 +140,6 @@ class Api(object):
             "createTime": now,
             "user": subject,
             "clientType": 72,
-            "forceLoginInd": None,
             "firstLogin": False,
             "pwdExpired": False,
             "delayDelete": False,
