@@ -21,6 +21,12 @@ WAIT_ARGUMENT_SPEC = dict(
     wait_timeout=dict(type='int', default=60),
 )
 
+# The options of a module that switches something on or off (record, live).
+SWITCH_ARGUMENT_SPEC = dict(
+    state=dict(type='str', required=True, choices=['started', 'stopped']),
+    **WAIT_ARGUMENT_SPEC
+)
+
 # Polling for wait: first look at once (the service usually applies a change
 # before it answers), then back off to at most one read every two seconds.
 POLL_FIRST_DELAY = 0.5
@@ -87,3 +93,29 @@ def converge(module, key, current, desired, verified, apply, outcome, reached=No
     if module._diff:
         result['diff'] = dict(before={key: current}, after={key: desired if changed else current})
     module.exit_json(**result)
+
+
+def converge_switch(module, key, field, switch, subject, thing):
+    """Converge an on/off state (``state: started | stopped``).
+
+    ``key``: the result key (``recording``); ``field``: its confInfo field
+    (``recState``); ``switch(on)``: the client call; ``subject`` and ``thing``
+    name it in messages ("Recording", "recording").
+    """
+    wanted = module.params['state'] == 'started'
+    verb, done = ('start', 'started') if wanted else ('stop', 'stopped')
+    cid = module.conference_id
+    meeting, unreported = read_state(module)
+    converge(
+        module, key, meeting[key], wanted,
+        verified=field not in unreported,
+        apply=lambda: switch(wanted),
+        reached=lambda now: now[key] == wanted,
+        unreported_names=field,
+        outcome=Outcome(
+            done='%s of meeting %s %s' % (subject, cid, done),
+            already='%s of meeting %s already %s' % (subject, cid, done),
+            would='Would %s %s of meeting %s' % (verb, thing, cid),
+            timed_out='%s of meeting %s was not %s' % (subject, cid, done),
+        ),
+    )

@@ -98,38 +98,16 @@ request_id:
 '''
 
 from ansible_collections.hwcloud.meeting.plugins.module_utils.base import MeetingModule
-from ansible_collections.hwcloud.meeting.plugins.module_utils.control import (
-    WAIT_ARGUMENT_SPEC,
-    Outcome,
-    converge,
-    read_state,
-)
+from ansible_collections.hwcloud.meeting.plugins.module_utils.control import SWITCH_ARGUMENT_SPEC, converge_switch
 
 
 def run(module):
-    live = module.params['state'] == 'started'
-    verb, done = ('start', 'started') if live else ('stop', 'stopped')
-    meeting, unreported = read_state(module)
-    converge(
-        module, 'live', meeting['live'], live,
-        verified='liveState' not in unreported,
-        apply=lambda: module.client.set_live(live),
-        reached=lambda now: now['live'] == live,
-        unreported_names='liveState',
-        outcome=Outcome(
-            done='Live broadcast of meeting %s %s' % (module.conference_id, done),
-            already='Live broadcast of meeting %s already %s' % (module.conference_id, done),
-            would='Would %s the live broadcast of meeting %s' % (verb, module.conference_id),
-            timed_out='Live broadcast of meeting %s was not %s' % (module.conference_id, done),
-        ),
-    )
+    converge_switch(module, 'live', 'liveState', module.client.set_live,
+                    subject='Live broadcast', thing='the live broadcast')
 
 
 def main():
-    module = MeetingModule(argument_spec=dict(
-        state=dict(type='str', required=True, choices=['started', 'stopped']),
-        **WAIT_ARGUMENT_SPEC
-    ))
+    module = MeetingModule(argument_spec=SWITCH_ARGUMENT_SPEC)
     module.run(run)
 
 

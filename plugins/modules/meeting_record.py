@@ -98,38 +98,15 @@ request_id:
 '''
 
 from ansible_collections.hwcloud.meeting.plugins.module_utils.base import MeetingModule
-from ansible_collections.hwcloud.meeting.plugins.module_utils.control import (
-    WAIT_ARGUMENT_SPEC,
-    Outcome,
-    converge,
-    read_state,
-)
+from ansible_collections.hwcloud.meeting.plugins.module_utils.control import SWITCH_ARGUMENT_SPEC, converge_switch
 
 
 def run(module):
-    recording = module.params['state'] == 'started'
-    verb, done = ('start', 'started') if recording else ('stop', 'stopped')
-    meeting, unreported = read_state(module)
-    converge(
-        module, 'recording', meeting['recording'], recording,
-        verified='recState' not in unreported,
-        apply=lambda: module.client.set_recording(recording),
-        reached=lambda now: now['recording'] == recording,
-        unreported_names='recState',
-        outcome=Outcome(
-            done='Recording of meeting %s %s' % (module.conference_id, done),
-            already='Recording of meeting %s already %s' % (module.conference_id, done),
-            would='Would %s recording of meeting %s' % (verb, module.conference_id),
-            timed_out='Recording of meeting %s was not %s' % (module.conference_id, done),
-        ),
-    )
+    converge_switch(module, 'recording', 'recState', module.client.set_recording, subject='Recording', thing='recording')
 
 
 def main():
-    module = MeetingModule(argument_spec=dict(
-        state=dict(type='str', required=True, choices=['started', 'stopped']),
-        **WAIT_ARGUMENT_SPEC
-    ))
+    module = MeetingModule(argument_spec=SWITCH_ARGUMENT_SPEC)
     module.run(run)
 
 
