@@ -5,18 +5,24 @@
 
 PYTHON ?= python3
 VENV := .venv
-BIN := $(VENV)/bin
+BIN := $(CURDIR)/$(VENV)/bin
 BUILD := .build
 COLLECTIONS := $(CURDIR)/$(BUILD)/collections
+INSTALLED := $(COLLECTIONS)/ansible_collections/hwcloud/meeting
+# ansible-test needs a tree laid out as .../ansible_collections/<ns>/<name>
+# that is not hidden by our .gitignore: a copy of the built collection.
+ANSIBLE_TEST_TREE := $(CURDIR)/$(BUILD)/ansible-test/ansible_collections/hwcloud/meeting
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 ARTIFACT := $(BUILD)/dist/hwcloud-meeting-$(VERSION).tar.gz
 PYTEST_ARGS ?=
 
+export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PYTHONPATH := $(COLLECTIONS)
 export PYTHONDONTWRITEBYTECODE := 1
+export ANSIBLE_NOCOLOR := 1
 
-.PHONY: venv collection test unit simulator-tests fidelity integration demo clean
+.PHONY: venv collection test pytest unit sanity units lint importer docs-lint molecule builder demo clean
 
 $(BIN)/.installed: tests/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,11 +38,56 @@ collection: venv
 	$(BIN)/ansible-galaxy collection build --force --output-path $(BUILD)/dist
 	$(BIN)/ansible-galaxy collection install --force -p $(COLLECTIONS) $(ARTIFACT)
 
-unit: collection
-	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
+# Every suite and every quality gate. CI runs exactly this (.ci/run).
+test: pytest sanity units lint importer docs-lint molecule builder
 
-test: collection
-	$(BIN)/python -m pytest -p no:cacheprovider tests/unit tests/simulator/tests tests/fidelity tests/integration $(PYTEST_ARGS)
+# pytest: unit tests, the simulator's own tests, the SDK fidelity test, and
+# the integration tests (real ansible-playbook runs against the simulator).
+pytest: collection
+	$(BIN)/python -m pytest -p no:cacheprovider -n 2 tests/unit tests/simulator/tests tests/fidelity tests/integration $(PYTEST_ARGS)
+
+unit: collection
+	$(BIN)/python -m pytest -p no:cacheprovider tests/unit $(PYTEST_ARGS)
+
+$(ANSIBLE_TEST_TREE): collection
+	rm -rf $(BUILD)/ansible-test
+	mkdir -p $(dir $(ANSIBLE_TEST_TREE))
+	cp -a $(INSTALLED) $(ANSIBLE_TEST_TREE)
+	cd $(ANSIBLE_TEST_TREE) && git init --quiet
+	@# ansible-test bootstraps pip in its venvs with a script it downloads
+	@# from a host we cannot reach; it looks in its cache first.
+	$(BIN)/python tests/utils/install_get_pip.py
+
+sanity: $(ANSIBLE_TEST_TREE)
+	cd $(ANSIBLE_TEST_TREE) && $(BIN)/ansible-test sanity --local --python $$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+
+units: $(ANSIBLE_TEST_TREE)
+	cd $(ANSIBLE_TEST_TREE) && $(BIN)/ansible-test units --local --python $$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+
+lint: collection
+	$(BIN)/ansible-lint
+
+# galaxy-importer reports findings as warnings and still exits 0: any
+# WARNING: or ERROR: line fails the gate.
+importer: collection
+	GALAXY_IMPORTER_CONFIG=tests/utils/galaxy-importer.cfg $(BIN)/python -m galaxy_importer.main $(ARTIFACT) 2>&1 | tee $(BUILD)/galaxy-importer.log
+	@! grep -E '^(WARNING|ERROR):' $(BUILD)/galaxy-importer.log
+	@grep -q 'Importer processing completed successfully' $(BUILD)/galaxy-importer.log
+
+# antsibull-docs lints the source tree (it finds nothing in an installed copy).
+docs-lint: collection
+	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs .
+	$(BIN)/antsibull-changelog lint
+
+molecule: collection
+	cd extensions && $(BIN)/molecule reset && $(BIN)/molecule test
+
+# ansible-builder writes the build context of the example execution
+# environment (building the image needs a container engine).
+builder: venv
+	rm -rf $(BUILD)/ee-context
+	$(BIN)/ansible-builder create --file docs/awx/execution-environment.yml --context $(BUILD)/ee-context
+	test -f $(BUILD)/ee-context/Containerfile
 
 demo: collection
 	$(BIN)/python tests/demo/run_demo.py

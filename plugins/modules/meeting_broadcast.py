@@ -50,7 +50,7 @@ attributes:
 seealso:
   - module: hwcloud.meeting.meeting_info
 author:
-  - hwcloud.meeting contributors
+  - hwcloud.meeting maintainers (@hwcloud-meeting)
 '''
 
 EXAMPLES = r'''

@@ -34,7 +34,7 @@ seealso:
   - module: hwcloud.meeting.meeting_live
   - module: hwcloud.meeting.meeting_broadcast
 author:
-  - hwcloud.meeting contributors
+  - hwcloud.meeting maintainers (@hwcloud-meeting)
 '''
 
 EXAMPLES = r'''

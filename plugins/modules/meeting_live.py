@@ -37,7 +37,7 @@ seealso:
   - module: hwcloud.meeting.meeting_record
   - module: hwcloud.meeting.meeting_broadcast
 author:
-  - hwcloud.meeting contributors
+  - hwcloud.meeting maintainers (@hwcloud-meeting)
 '''
 
 EXAMPLES = r'''

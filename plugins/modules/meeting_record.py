@@ -37,7 +37,7 @@ seealso:
   - module: hwcloud.meeting.meeting_live
   - module: hwcloud.meeting.meeting_info
 author:
-  - hwcloud.meeting contributors
+  - hwcloud.meeting maintainers (@hwcloud-meeting)
 '''
 
 EXAMPLES = r'''

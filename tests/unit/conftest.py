@@ -1,1 +1,15 @@
-from .helpers import no_network  # noqa: F401  (a fixture for every unit test module)
+# Fixtures for every unit test module.
+import pytest
+import requests
+
+
+class NetworkUsed(AssertionError):
+    pass
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any HTTP request fails the test: input checks happen before calls."""
+    def refuse(*args, **kwargs):
+        raise NetworkUsed('an HTTP request was made: %r %r' % (args[1:3], kwargs.get('params')))
+    monkeypatch.setattr(requests.Session, 'request', refuse)

@@ -3,20 +3,7 @@
 import json
 
 import pytest
-import requests
 from ansible.module_utils.testing import patch_module_args
-
-
-class NetworkUsed(AssertionError):
-    pass
-
-
-@pytest.fixture
-def no_network(monkeypatch):
-    """Any HTTP request fails the test: input checks happen before calls."""
-    def refuse(*args, **kwargs):
-        raise NetworkUsed('an HTTP request was made: %r %r' % (args[1:3], kwargs.get('params')))
-    monkeypatch.setattr(requests.Session, 'request', refuse)
 
 
 def run_module(main, args, capsys, check_mode=False, diff=False):

@@ -227,12 +227,12 @@ class Api(object):
 
         # Authorization: HMAC-SHA256 signature=<HEX>,access=<base64(appId)>
         auth = req.header("Authorization") or ""
-        scheme, _, params = auth.partition(" ")
+        scheme, _space, params = auth.partition(" ")
         if scheme != "HMAC-SHA256":
             raise _err(401, APPID_AUTH_FAILED)
         parts = {}
         for item in params.split(","):
-            key, _, value = item.strip().partition("=")
+            key, _equals, value = item.strip().partition("=")
             parts[key] = value
         try:
             access = base64.b64decode(parts.get("access", ""), validate=True).decode("utf-8")

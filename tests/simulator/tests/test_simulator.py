@@ -670,7 +670,7 @@ def test_concurrent_requests_are_served_in_parallel(client, sim):
     def call():
         results.append(requests.get(sim.url + "/nowhere", timeout=10).status_code)
 
-    threads = [threading.Thread(target=call) for _ in range(8)]
+    threads = [threading.Thread(target=call) for _attempt in range(8)]
     began = time.monotonic()
     for t in threads:
         t.start()
@@ -739,7 +739,7 @@ def test_expire_tokens_rejects_unknown_kind(sim):
                                         ("code", ("code", "message"))])
 def test_fault_status_with_error_styles(client, sim, style, keys):
     sim.inject_fault(DETAIL, status=503, error_style=style, count=2)
-    for _ in range(2):
+    for _attempt in range(2):
         r = client.detail(LIVE)
         assert r.status_code == 503
         assert set(r.json()) == set(keys)
@@ -783,7 +783,7 @@ def test_faults_consumed_in_order(client, sim):
     sim.inject_fault(DETAIL, status=502)
     sim.inject_fault(DETAIL, status=504)
     token = client.token()
-    got = [client.detail(LIVE, access_token=token).status_code for _ in range(4)]
+    got = [client.detail(LIVE, access_token=token).status_code for _attempt in range(4)]
     assert got == [500, 502, 504, 200]
 
 
@@ -879,7 +879,7 @@ def test_delay_from_the_constructor():
 def test_rate_limit(client, sim):
     sim.configure(rate_limit=3)
     remains = []
-    for _ in range(3):
+    for _attempt in range(3):
         r = client.get("/nowhere")
         assert r.status_code == 404
         remains.append(RATE_HEADER.match(r.headers["X-APIG-Ratelimit-Api"]).groups())
@@ -901,17 +901,17 @@ def test_rate_limit_retry_after_and_off(client, sim):
     r = client.get("/nowhere")
     assert r.status_code == 429 and r.headers["Retry-After"] == "1"
     sim.configure(rate_limit=None)
-    assert all(client.get("/nowhere").status_code == 404 for _ in range(30))
+    assert all(client.get("/nowhere").status_code == 404 for _attempt in range(30))
 
 
 def test_rate_limit_from_the_constructor():
     with Simulator(config=copy.deepcopy(CONFIG), rate_limit=2) as s:
-        got = [requests.get(s.url + "/nowhere", timeout=10).status_code for _ in range(3)]
+        got = [requests.get(s.url + "/nowhere", timeout=10).status_code for _attempt in range(3)]
         assert got == [404, 404, 429]
 
 
 def test_rate_limit_off_by_default(client):
-    assert all(client.get("/nowhere").status_code == 404 for _ in range(40))
+    assert all(client.get("/nowhere").status_code == 404 for _attempt in range(40))
 
 
 # ---------------------------------------------------------------------------
@@ -1369,7 +1369,7 @@ def test_cli_fixed_port_and_bad_file(tmp_path):
     bad = tmp_path / "bad.yml"
     bad.write_text("meetings: [{id: nope}]")
     proc = subprocess.run([sys.executable, os.path.join(SIM_DIR, "run.py"),
-                           "--meetings", str(bad)], capture_output=True, text=True,
+                           "--meetings", str(bad)], capture_output=True, text=True, check=False,
                           timeout=30)
     assert proc.returncode == 2
     assert proc.stdout == ""
@@ -1377,14 +1377,14 @@ def test_cli_fixed_port_and_bad_file(tmp_path):
 
     with Simulator(config=copy.deepcopy(CONFIG)) as s:       # the port is taken
         proc = subprocess.run([sys.executable, os.path.join(SIM_DIR, "run.py"),
-                               "--port", str(s.port)], capture_output=True, text=True,
+                               "--port", str(s.port)], capture_output=True, text=True, check=False,
                               timeout=30)
     assert proc.returncode == 1 and "cannot start" in proc.stderr
 
 
 def test_cli_help_lists_every_flag():
     out = subprocess.run([sys.executable, os.path.join(SIM_DIR, "run.py"), "--help"],
-                         capture_output=True, text=True, timeout=30).stdout
+                         capture_output=True, text=True, check=False, timeout=30).stdout
     for flag in ("--meetings", "--port", "--tls", "--cert-dir", "--delay",
                  "--access-token-ttl", "--conf-token-ttl", "--rate-limit", "--url-file",
                  "--log-calls", "--omit-fields", "--write-json", "--error-style"):

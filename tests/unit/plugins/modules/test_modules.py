@@ -284,8 +284,8 @@ def test_activate_check_mode(capsys, service):
 
 
 def test_activate_an_ended_meeting_fails(capsys, service):
-    service({PATH_APP_LOGIN: [ACCESS], PATH_ONLINE: [response(400, {'error_code': 'MMC.111072006',
-                                                                     'error_msg': 'CONF_ENDED'})]})
+    ended = response(400, {'error_code': 'MMC.111072006', 'error_msg': 'CONF_ENDED'})
+    service({PATH_APP_LOGIN: [ACCESS], PATH_ONLINE: [ended]})
     result = run_module(meeting_activate.main, dict(CONTROL, **LOGIN), capsys)
     assert result['failed'] is True and result['error_code'] == 'MMC.111072006'
     assert 'has ended' in result['msg']
