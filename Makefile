@@ -70,7 +70,8 @@ lint: collection
 # galaxy-importer reports findings as warnings and still exits 0: any
 # WARNING: or ERROR: line fails the gate.
 importer: collection
-	GALAXY_IMPORTER_CONFIG=tests/utils/galaxy-importer.cfg $(BIN)/python -m galaxy_importer.main $(ARTIFACT) 2>&1 | tee $(BUILD)/galaxy-importer.log
+	cd $(BUILD) && GALAXY_IMPORTER_CONFIG=$(CURDIR)/tests/utils/galaxy-importer.cfg \
+		$(BIN)/python -m galaxy_importer.main $(CURDIR)/$(ARTIFACT) 2>&1 | tee galaxy-importer.log
 	@! grep -E '^(WARNING|ERROR):' $(BUILD)/galaxy-importer.log
 	@grep -q 'Importer processing completed successfully' $(BUILD)/galaxy-importer.log
 
