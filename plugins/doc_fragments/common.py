@@ -102,6 +102,16 @@ options:
       - O(retries=N) means at most N + 1 attempts of each call.
     type: int
     default: 3
+  token_cache:
+    description:
+      - Reuse access and control tokens across tasks and runs on this controller until shortly before they
+        expire, instead of logging in and fetching a control token in every task.
+      - Tokens are kept in files only their owner can read, in E(HWMEETING_TOKEN_CACHE_DIR) or
+        C(~/.cache/hwcloud.meeting/tokens); see the collection's docs/token_cache.md for the trade-off.
+      - Tokens given with O(access_token) or O(conference_token) are never cached.
+      - If not set, the environment variable E(HWMEETING_TOKEN_CACHE) is used.
+    type: bool
+    default: true
 requirements:
   - requests
 notes:

@@ -25,6 +25,7 @@ from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
     MeetingClient,
     MeetingError,
 )
+from ansible_collections.hwcloud.meeting.plugins.module_utils.token_cache import TokenCache
 
 
 def _env(name):
@@ -47,6 +48,7 @@ SHARED_ARGUMENT_SPEC = dict(
     ca_path=dict(type='path', fallback=_env('HWMEETING_CA_PATH')),
     timeout=dict(type='float', default=30),
     retries=dict(type='int', default=3),
+    token_cache=dict(type='bool', default=True, fallback=_env('HWMEETING_TOKEN_CACHE')),
 )
 
 # Options that must come in pairs: the first without the second is a typo or
@@ -139,6 +141,7 @@ class MeetingModule(AnsibleModule):
                 validate_certs=params['validate_certs'], ca_path=params['ca_path'],
                 timeout=params['timeout'], retries=params['retries'],
                 register_secret=self.no_log_values.add,
+                cache=TokenCache(warn=self.warn) if params['token_cache'] else None,
             )
         return self._client
 

@@ -61,6 +61,7 @@ PATH_CANCEL_BROADCAST = '/v1/mmc/control/conferences/cancelBroadcast'
 
 CLIENT_TYPE = 72
 APP_SIGNATURE_LIFETIME = 600  # seconds, "about ten minutes ahead" (API.md)
+CONTROL_TOKEN_LIFETIME = 1800  # "a token lives 30 minutes", when the answer does not say
 
 NOT_IN_PROGRESS = 'MMC.111070005'
 MEETING_ENDED = 'MMC.111072006'
@@ -200,7 +201,7 @@ class MeetingClient(object):
                  account=None, account_password=None,
                  host_password=None, conference_token=None,
                  validate_certs=True, ca_path=None, timeout=30, retries=3,
-                 register_secret=None):
+                 register_secret=None, cache=None):
         self.base_url = (api_url or DEFAULT_API_URL).rstrip('/')
         self.conference_id = conference_id
         self.timeout = timeout
@@ -215,6 +216,9 @@ class MeetingClient(object):
         self._access_token = access_token
         self._control_token = conference_token
         self._register_secret = register_secret or (lambda value: None)
+        # Tokens this client obtains are shared with later tasks through the
+        # cache; tokens the user gave are used as given and never cached.
+        self._cache = cache
         # An explicit CA bundle wins; True lets requests honour REQUESTS_CA_BUNDLE.
         # It is passed on every request: a Session-level verify=False would be
         # overridden by REQUESTS_CA_BUNDLE (requests issue #3829).
@@ -261,6 +265,8 @@ class MeetingClient(object):
             raise MeetingError('Cannot log in for meeting %s: give access_token, app_id and app_key, '
                                'or account and account_password' % self.conference_id)
         self._access_token = self._issued(answer.get('accessToken'), what)
+        if self._cache:
+            self._cache.put(self._access_identity(), self._access_token, _number(answer.get('validPeriod')))
         return self._access_token
 
     def fetch_control_token(self):
@@ -271,28 +277,55 @@ class MeetingClient(object):
                                % (what, self.conference_id))
         headers = {'X-Password': self._host_password, 'X-Login-Type': '1'}
         answer = self._call('GET', PATH_CONTROL_TOKEN, what, params=self._meeting_query(), headers=headers)
-        data = answer.get('data') if isinstance(answer, dict) else None
-        self._control_token = self._issued((data or {}).get('token'), what)
+        data = (answer.get('data') if isinstance(answer, dict) else None) or {}
+        self._control_token = self._issued(data.get('token'), what)
+        if self._cache:
+            lifetime = _number(data.get('confTokenExpireTime'))
+            if lifetime is None and _number(data.get('expireTime')):
+                lifetime = _number(data.get('expireTime')) / 1000.0 - time.time()
+            self._cache.put(self._control_identity(), self._control_token, lifetime or CONTROL_TOKEN_LIFETIME)
         return self._control_token
+
+    def _access_identity(self):
+        if self._app_id and self._app_key:
+            return ('access', self.base_url, 'app', self._app_id, self._user_id or '', self._corp_id or '',
+                    self._app_key)
+        return ('access', self.base_url, 'account', self._account or '', self._account_password or '')
+
+    def _control_identity(self):
+        return ('control', self.base_url, self.conference_id or '', self._host_password or '')
+
+    def _cached(self, identity):
+        token = self._cache.get(identity) if self._cache else None
+        if token:
+            self._register_secret(token)
+        return token
 
     def _auth_headers(self, auth):
         if auth == _ACCESS:
             if not self._access_token:
-                self.login()
+                self._access_token = (self.can_log_in and self._cached(self._access_identity())) or self.login()
             return {'X-Access-Token': self._access_token}
         if auth == _CONTROL:
             if not self._control_token:
-                self.fetch_control_token()
+                self._control_token = ((self._host_password and self._cached(self._control_identity()))
+                                       or self.fetch_control_token())
             return {'X-Conference-Authorization': self._control_token}
         return {}
 
-    def _forget_token(self, auth):
-        """After a 401: drop the token concerned if it can be renewed (once)."""
+    def _renew(self, auth):
+        """After a 401: get a fresh token for ``auth`` (never from the cache,
+        whose entry is evicted), if the credentials allow; the caller retries
+        once.  False when there is nothing to renew it with."""
         if auth == _ACCESS and self.can_log_in:
-            self._access_token = None
+            if self._cache:
+                self._cache.evict(self._access_identity())
+            self.login()
             return True
         if auth == _CONTROL and self._host_password:
-            self._control_token = None
+            if self._cache:
+                self._cache.evict(self._control_identity())
+            self.fetch_control_token()
             return True
         return False
 
@@ -349,7 +382,7 @@ class MeetingClient(object):
             response = self._send(method, path, what, params, body, all_headers)
             request_id = response.headers.get('X-Request-Id')
             if response.status_code == 401 and auth and not renewed:
-                if not self._forget_token(auth):
+                if not self._renew(auth):
                     raise self._unrenewable(auth, what, response.status_code, request_id)
                 renewed = True
                 continue
@@ -417,6 +450,15 @@ class MeetingClient(object):
 
     def close(self):
         self._session.close()
+
+
+def _number(value):
+    """A lifetime from an answer, as a float, or None."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
 
 
 def _request_id_text(request_id):

@@ -28,6 +28,15 @@ def fixture_secrets():
     return secrets
 
 
+@pytest.fixture(autouse=True)
+def private_token_cache(tmp_path, monkeypatch):
+    """Each test starts with an empty token cache of its own (ansible-playbook
+    inherits it through ansible_env)."""
+    directory = tmp_path / 'tokens'
+    monkeypatch.setenv('HWMEETING_TOKEN_CACHE_DIR', str(directory))
+    return directory
+
+
 @pytest.fixture
 def sim():
     simulator = Simulator(meetings_file=MEETINGS_FILE)
@@ -60,9 +69,10 @@ def ansible_env(extra=None):
         'ANSIBLE_FORCE_COLOR': '0',
         'ANSIBLE_DEPRECATION_WARNINGS': 'false',
     })
-    # A test sets what it needs; nothing leaks in from the developer's shell.
+    # A test sets what it needs; nothing leaks in from the developer's shell
+    # (but the test's own token cache directory, below).
     for name in list(env):
-        if name.startswith('HWMEETING_'):
+        if name.startswith('HWMEETING_') and name != 'HWMEETING_TOKEN_CACHE_DIR':
             del env[name]
     env.update(extra or {})
     return env

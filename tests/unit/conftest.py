@@ -13,3 +13,9 @@ def no_network(monkeypatch):
     def refuse(*args, **kwargs):
         raise NetworkUsed('an HTTP request was made: %r %r' % (args[1:3], kwargs.get('params')))
     monkeypatch.setattr(requests.Session, 'request', refuse)
+
+
+@pytest.fixture(autouse=True)
+def private_token_cache(tmp_path, monkeypatch):
+    """Each test starts with an empty token cache of its own."""
+    monkeypatch.setenv('HWMEETING_TOKEN_CACHE_DIR', str(tmp_path / 'tokens'))

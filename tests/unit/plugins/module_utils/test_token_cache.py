@@ -1,0 +1,215 @@
+# Unit tests of the token cache and of the client's use of it. No network.
+import json
+import multiprocessing
+import os
+import stat
+import time
+
+import pytest
+
+from ansible_collections.hwcloud.meeting.plugins.module_utils import token_cache as cache_module
+from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
+    PATH_APP_LOGIN,
+    PATH_CONTROL_TOKEN,
+    PATH_ONLINE,
+    PATH_REALTIME,
+    MeetingClient,
+)
+from ansible_collections.hwcloud.meeting.plugins.module_utils.token_cache import TokenCache, default_directory
+
+from .fakes import ScriptedSession, response
+
+HOST_PASSWORD = '223344'  # host passwords are short: file names must not give them away
+IDENTITY = ('control', 'https://meeting.example.test', '914044873', HOST_PASSWORD)
+
+
+@pytest.fixture
+def cache(tmp_path):
+    return TokenCache(str(tmp_path / 'tokens'))
+
+
+def entries(cache):
+    return sorted(name for name in os.listdir(cache.directory) if name.endswith('.token'))
+
+
+def test_a_token_is_kept_and_found(cache):
+    assert cache.get(IDENTITY) is None
+    cache.put(IDENTITY, 'ctl-token-1', 1800)
+    assert cache.get(IDENTITY) == 'ctl-token-1'
+    assert TokenCache(cache.directory).get(IDENTITY) == 'ctl-token-1'  # another task, same controller
+
+
+def test_files_are_private(cache):
+    cache.put(IDENTITY, 'ctl-token-1', 1800)
+    assert stat.S_IMODE(os.stat(cache.directory).st_mode) == 0o700
+    for name in os.listdir(cache.directory):
+        assert stat.S_IMODE(os.stat(os.path.join(cache.directory, name)).st_mode) == 0o600, name
+
+
+def test_file_names_say_nothing_of_the_credentials(cache):
+    cache.put(IDENTITY, 'ctl-token-1', 1800)
+    names = ' '.join(os.listdir(cache.directory))
+    for part in IDENTITY:
+        assert part not in names
+    # not a plain hash either: without the cache's own key a 6-digit password
+    # cannot be found by hashing all of them
+    import hashlib
+    plain = hashlib.sha256('\0'.join(IDENTITY).encode()).hexdigest()
+    assert plain not in names
+
+
+def test_other_identities_do_not_share(cache):
+    cache.put(IDENTITY, 'ctl-token-1', 1800)
+    assert cache.get(IDENTITY[:3] + ('other-password',)) is None
+    assert cache.get(('control', 'https://other.example.test') + IDENTITY[2:]) is None
+
+
+def test_a_token_is_not_reused_shortly_before_it_expires(cache, monkeypatch):
+    now = time.time()
+    cache.put(IDENTITY, 'ctl-token-1', 1800)  # margin: 180 s
+    monkeypatch.setattr(cache_module.time, 'time', lambda: now + 1800 - 200)
+    assert cache.get(IDENTITY) == 'ctl-token-1'
+    monkeypatch.setattr(cache_module.time, 'time', lambda: now + 1800 - 100)
+    assert cache.get(IDENTITY) is None
+    assert entries(cache) == []  # dropped when found expired
+
+
+def test_expired_entries_are_swept_on_write(cache, monkeypatch):
+    now = time.time()
+    cache.put(IDENTITY, 'short', 40)
+    monkeypatch.setattr(cache_module.time, 'time', lambda: now + 3600)
+    cache.put(IDENTITY[:3] + ('another',), 'long', 43200)
+    assert len(entries(cache)) == 1
+
+
+def test_evict(cache):
+    cache.put(IDENTITY, 'ctl-token-1', 1800)
+    cache.evict(IDENTITY)
+    assert cache.get(IDENTITY) is None
+
+
+@pytest.mark.parametrize('lifetime', [None, 0, -5])
+def test_no_lifetime_no_entry(cache, lifetime):
+    cache.put(IDENTITY, 'ctl-token-1', lifetime)
+    assert cache.get(IDENTITY) is None
+
+
+def test_a_directory_others_can_read_is_refused(tmp_path):
+    directory = tmp_path / 'shared'
+    directory.mkdir(mode=0o755)
+    os.chmod(str(directory), 0o755)
+    warnings = []
+    cache = TokenCache(str(directory), warn=warnings.append)
+    cache.put(IDENTITY, 'ctl-token-1', 1800)
+    assert cache.get(IDENTITY) is None
+    assert os.listdir(str(directory)) == []
+    assert len(warnings) == 1 and 'not private' in warnings[0]
+
+
+def test_a_corrupt_entry_is_a_miss(cache):
+    cache.put(IDENTITY, 'ctl-token-1', 1800)
+    path = os.path.join(cache.directory, entries(cache)[0])
+    with open(path, 'w') as handle:
+        handle.write('{"tok')
+    assert cache.get(IDENTITY) is None
+
+
+def _writer(directory, worker):
+    writer = TokenCache(directory)
+    for round_number in range(30):
+        writer.put(IDENTITY, 'token-%d-%d' % (worker, round_number), 1800)
+        assert writer.get(IDENTITY) is not None
+
+
+def test_twenty_processes_at_once(tmp_path):
+    directory = str(tmp_path / 'tokens')
+    workers = [multiprocessing.Process(target=_writer, args=(directory, worker)) for worker in range(20)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert [worker.exitcode for worker in workers] == [0] * 20
+    cache = TokenCache(directory)
+    assert cache.get(IDENTITY).startswith('token-')
+    assert len(entries(cache)) == 1
+    assert [name for name in os.listdir(directory) if name.startswith('.tmp-')] == []
+    with open(os.path.join(directory, entries(cache)[0])) as handle:
+        assert set(json.load(handle)) == {'token', 'reuse_until'}
+
+
+def test_default_directory(monkeypatch):
+    monkeypatch.setenv('HWMEETING_TOKEN_CACHE_DIR', '/somewhere/tokens')
+    assert default_directory() == '/somewhere/tokens'
+    monkeypatch.delenv('HWMEETING_TOKEN_CACHE_DIR')
+    monkeypatch.setenv('XDG_CACHE_HOME', '/xdg')
+    assert default_directory() == '/xdg/hwcloud.meeting/tokens'
+
+
+# --- the client with a cache ------------------------------------------------------
+
+def client_with(cache, **options):
+    settings = dict(api_url='https://meeting.example.test', conference_id='914044873', retries=0, timeout=5,
+                    cache=cache)
+    settings.update(options)
+    return MeetingClient(**settings)
+
+
+def scripted(client, script):
+    session = ScriptedSession(script)
+    client._session.request = session
+    return session
+
+
+def test_a_second_client_reuses_both_tokens(cache):
+    script = {PATH_APP_LOGIN: [response(200, {'accessToken': 'acc-1', 'validPeriod': 43200})],
+              PATH_ONLINE: [response(200, {'conferenceData': {}})],
+              PATH_CONTROL_TOKEN: [response(200, {'data': {'token': 'ctl-1', 'confTokenExpireTime': 1800}})],
+              PATH_REALTIME: [response(200, {'confInfo': {}})]}
+    options = dict(app_id='app-1', app_key='key-1', host_password=HOST_PASSWORD)
+    first = client_with(cache, **options)
+    scripted(first, script)
+    first.online_details()
+    first.realtime_info()
+    secrets = set()
+    second = client_with(cache, register_secret=secrets.add, **options)
+    calls = scripted(second, script)
+    second.online_details()
+    second.realtime_info()
+    assert calls.paths() == [PATH_ONLINE, PATH_REALTIME]
+    assert calls.requests[0]['headers']['X-Access-Token'] == 'acc-1'
+    assert calls.requests[1]['headers']['X-Conference-Authorization'] == 'ctl-1'
+    assert secrets == {'acc-1', 'ctl-1'}  # cached tokens are kept out of the output too
+
+
+def test_a_401_evicts_and_renews_fresh(cache):
+    cache_identity = ('control', 'https://meeting.example.test', '914044873', HOST_PASSWORD)
+    cache.put(cache_identity, 'stale', 1800)
+    client = client_with(cache, host_password=HOST_PASSWORD)
+    calls = scripted(client, {
+        PATH_REALTIME: [response(401, {'error_code': 'MMC.111070001', 'error_msg': 'expired'}),
+                        response(200, {'confInfo': {}})],
+        PATH_CONTROL_TOKEN: [response(200, {'data': {'token': 'fresh', 'confTokenExpireTime': 1800}})]})
+    client.realtime_info()
+    assert calls.paths() == [PATH_REALTIME, PATH_CONTROL_TOKEN, PATH_REALTIME]
+    assert calls.requests[0]['headers']['X-Conference-Authorization'] == 'stale'
+    assert cache.get(cache_identity) == 'fresh'
+
+
+def test_given_tokens_are_never_cached(cache):
+    client = client_with(cache, conference_token='given-ctl', access_token='given-acc')
+    scripted(client, {PATH_REALTIME: [response(200, {'confInfo': {}})],
+                      PATH_ONLINE: [response(200, {'conferenceData': {}})]})
+    client.realtime_info()
+    client.online_details()
+    assert not os.path.isdir(cache.directory) or entries(cache) == []
+
+
+def test_control_lifetime_from_the_absolute_expiry(cache):
+    client = client_with(cache, host_password=HOST_PASSWORD)
+    scripted(client, {PATH_CONTROL_TOKEN: [response(200, {'data': {
+        'token': 'ctl-abs', 'expireTime': int((time.time() + 600) * 1000)}})],
+        PATH_REALTIME: [response(200, {'confInfo': {}})]})
+    client.realtime_info()
+    with open(os.path.join(cache.directory, entries(cache)[0])) as handle:
+        reuse_until = json.load(handle)['reuse_until']
+    assert time.time() + 600 - 70 < reuse_until < time.time() + 600 - 50  # 600 s less a 60 s margin
