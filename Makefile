@@ -87,7 +87,7 @@ molecule: collection
 # environment (building the image needs a container engine).
 builder: venv
 	rm -rf $(BUILD)/ee-context
-	$(BIN)/ansible-builder create --file docs/awx/execution-environment.yml --context $(BUILD)/ee-context
+	$(BIN)/ansible-builder create --file docs/awx/execution-environment.yml --context $(BUILD)/ee-context --output-filename Containerfile
 	test -f $(BUILD)/ee-context/Containerfile
 
 demo: collection

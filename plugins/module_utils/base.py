@@ -15,7 +15,8 @@ __metaclass__ = type
 import copy
 import os
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.errors import AnsibleFallbackNotFound
 from ansible.module_utils.six.moves.urllib.parse import urlparse
 
 from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
@@ -28,8 +29,18 @@ from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
 from ansible_collections.hwcloud.meeting.plugins.module_utils.token_cache import TokenCache
 
 
+def set_env_fallback(*names):
+    """Like Ansible's env_fallback, but an empty variable counts as unset:
+    AWX injects optional credential fields as empty strings, which must not
+    replace a default (api_url) or fail a type check (validate_certs)."""
+    for name in names:
+        if os.environ.get(name):
+            return os.environ[name]
+    raise AnsibleFallbackNotFound
+
+
 def _env(name):
-    return (env_fallback, [name])
+    return (set_env_fallback, [name])
 
 
 SHARED_ARGUMENT_SPEC = dict(
@@ -108,7 +119,9 @@ class MeetingModule(AnsibleModule):
             problems.append('wait_timeout must be 0 or more seconds (got %s)' % params['wait_timeout'])
         if params['ca_path'] and not os.path.exists(params['ca_path']):
             problems.append('ca_path %s does not exist' % params['ca_path'])
-        for option, partner in _PAIRS:
+        # Login credentials matter only to a module that logs in; the others
+        # ignore them (module_defaults and HWMEETING_* set them for every task).
+        for option, partner in _PAIRS if needs_login else ():
             if _given(params[option]) and not _given(params[partner]):
                 problems.append('%s is set but %s is missing' % (option, partner))
         if needs_login and not self._has_login():

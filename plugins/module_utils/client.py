@@ -65,11 +65,15 @@ CONTROL_TOKEN_LIFETIME = 1800  # "a token lives 30 minutes", when the answer doe
 
 NOT_IN_PROGRESS = 'MMC.111070005'
 MEETING_ENDED = 'MMC.111072006'
+# The service's ways of saying a meeting is not running: nothing records,
+# streams or is broadcast in it.
+NOT_RUNNING = (NOT_IN_PROGRESS, MEETING_ENDED)
 
 # What the vendor's codes mean and what an operator should do about them.
 ERROR_HINTS = {
     'MMC.111072065': 'the meeting was not found or the meeting password is wrong: check conference_id and host_password',
-    NOT_IN_PROGRESS: 'the meeting is not in progress (or does not exist): activate it first with hwcloud.meeting.meeting_activate',
+    NOT_IN_PROGRESS: ('the meeting is not in progress (not activated yet, or no such meeting): '
+                      'activate it with hwcloud.meeting.meeting_activate before controlling it'),
     MEETING_ENDED: 'the meeting has ended; an ended meeting cannot be controlled or started again',
     'MMC.111070009': 'the meeting password must not be empty: set host_password',
     'MMC.111072050': 'the meeting is locked',
@@ -304,12 +308,13 @@ class MeetingClient(object):
     def _auth_headers(self, auth):
         if auth == _ACCESS:
             if not self._access_token:
-                self._access_token = (self.can_log_in and self._cached(self._access_identity())) or self.login()
+                cached = self._cached(self._access_identity()) if self.can_log_in else None
+                self._access_token = cached or self.login()
             return {'X-Access-Token': self._access_token}
         if auth == _CONTROL:
             if not self._control_token:
-                self._control_token = ((self._host_password and self._cached(self._control_identity()))
-                                       or self.fetch_control_token())
+                cached = self._cached(self._control_identity()) if self._host_password else None
+                self._control_token = cached or self.fetch_control_token()
             return {'X-Conference-Authorization': self._control_token}
         return {}
 

@@ -14,6 +14,7 @@ __metaclass__ = type
 
 import time
 
+from ansible_collections.hwcloud.meeting.plugins.module_utils.client import NOT_RUNNING, MeetingError
 from ansible_collections.hwcloud.meeting.plugins.module_utils.realtime import read_meeting
 
 WAIT_ARGUMENT_SPEC = dict(
@@ -36,6 +37,23 @@ POLL_MAX_DELAY = 2.0
 def read_state(module):
     """(meeting, unreported) from one realTimeInfo call."""
     return read_meeting(module.conference_id, module.client.realtime_info())
+
+
+def read_state_to_switch_off(module, key, off, msg):
+    """read_state for a task that switches something off: on a meeting that
+    is not in progress, or has ended, nothing records, streams or is
+    broadcast, so the task has nothing to do and exits ``ok`` (event_stop
+    can run again after the event)."""
+    try:
+        return read_state(module)
+    except MeetingError as error:
+        if error.error_code not in NOT_RUNNING:
+            raise
+        result = {key: off, 'changed': False, 'state_verified': True,
+                  'msg': '%s: the meeting is not in progress' % msg}
+        if module._diff:
+            result['diff'] = dict(before={key: off}, after={key: off})
+        module.exit_json(**result)
 
 
 class Outcome(object):
@@ -105,7 +123,11 @@ def converge_switch(module, key, field, switch, subject, thing):
     wanted = module.params['state'] == 'started'
     verb, done = ('start', 'started') if wanted else ('stop', 'stopped')
     cid = module.conference_id
-    meeting, unreported = read_state(module)
+    if wanted:
+        meeting, unreported = read_state(module)
+    else:
+        meeting, unreported = read_state_to_switch_off(
+            module, key, False, '%s of meeting %s already stopped' % (subject, cid))
     converge(
         module, key, meeting[key], wanted,
         verified=field not in unreported,

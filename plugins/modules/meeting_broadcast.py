@@ -24,6 +24,8 @@ options:
   state:
     description:
       - V(present) broadcasts the participant, V(absent) cancels whatever broadcast is on.
+      - V(absent) on a meeting that is not in progress (not activated yet, or ended) has nothing to do and
+        succeeds unchanged.
     type: str
     choices: [present, absent]
     default: present
@@ -133,6 +135,7 @@ from ansible_collections.hwcloud.meeting.plugins.module_utils.control import (
     Outcome,
     converge,
     read_state,
+    read_state_to_switch_off,
 )
 from ansible_collections.hwcloud.meeting.plugins.module_utils.realtime import (
     BROADCAST_MODE,
@@ -180,7 +183,11 @@ def current_broadcast(meeting, unreported):
 
 def run(module):
     cid = module.conference_id
-    meeting, unreported = read_state(module)
+    if module.params['state'] == 'present':
+        meeting, unreported = read_state(module)
+    else:
+        meeting, unreported = read_state_to_switch_off(
+            module, 'broadcast_participant', None, 'Broadcast in meeting %s already cancelled' % cid)
     current, verified = current_broadcast(meeting, unreported)
     if module.params['state'] == 'present':
         target = find_participant(module, meeting)

@@ -15,8 +15,9 @@ version_added: 0.1.0
 description:
   - Returns whether the meeting is in progress, recorded, streamed live, who is broadcast, and who is in it,
     from the meeting's realtime state. Never changes anything.
-  - On a meeting that is not in progress it succeeds with RV(meeting.in_progress=false) and the rest
-    V(null) or empty, so a status runbook over many meetings does not fail.
+  - On a meeting that is not in progress (not activated yet, or ended) it succeeds with
+    RV(meeting.in_progress=false) and the rest V(null) or empty, so a status runbook over many meetings
+    does not fail.
   - A value the service did not report is V(null), never V(false).
   - Needs O(host_password) or O(conference_token); login credentials are not used.
 extends_documentation_fragment:
@@ -179,7 +180,7 @@ request_id:
 '''
 
 from ansible_collections.hwcloud.meeting.plugins.module_utils.base import MeetingModule
-from ansible_collections.hwcloud.meeting.plugins.module_utils.client import NOT_IN_PROGRESS, MeetingError
+from ansible_collections.hwcloud.meeting.plugins.module_utils.client import MEETING_ENDED, NOT_RUNNING, MeetingError
 from ansible_collections.hwcloud.meeting.plugins.module_utils.control import read_state
 from ansible_collections.hwcloud.meeting.plugins.module_utils.realtime import idle_meeting
 
@@ -189,10 +190,13 @@ def run(module):
     try:
         meeting, unreported = read_state(module)
     except MeetingError as error:
-        if error.error_code != NOT_IN_PROGRESS:
+        # Not in progress, or ended: a status runbook over many meetings
+        # reports it and goes on.
+        if error.error_code not in NOT_RUNNING:
             raise
+        ended = ' (it has ended)' if error.error_code == MEETING_ENDED else ''
         module.exit_json(changed=False, meeting=idle_meeting(cid), state_verified=True,
-                         msg='Meeting %s is not in progress' % cid)
+                         msg='Meeting %s is not in progress%s' % (cid, ended))
     if unreported:
         module.warn('The service did not report %s of meeting %s; those values are null.'
                     % (', '.join(sorted(unreported)), cid))

@@ -15,7 +15,9 @@ version_added: 0.1.0
 description:
   - Reads whether the meeting is streamed live (C(liveState) of the realtime state) and starts or stops
     the live broadcast only when that differs from O(state).
-  - The meeting must be in progress; activate it first with M(hwcloud.meeting.meeting_activate).
+  - Starting needs a meeting in progress; activate it first with M(hwcloud.meeting.meeting_activate).
+    Stopping a meeting that is not in progress (not activated yet, or ended) has nothing to do and succeeds
+    unchanged.
   - Needs O(host_password) or O(conference_token); login credentials are not used.
 options:
   state:
@@ -59,7 +61,8 @@ EXAMPLES = r'''
 RETURN = r'''
 live:
   description:
-    - Whether the meeting is streamed live after the task (in check mode, as it would be).
+    - Whether the meeting is streamed live after the task (in check mode, as it would be). When the service
+      did not report the state (RV(state_verified=false)), this is the state asked for, since the call was sent.
   returned: success
   type: bool
   sample: true

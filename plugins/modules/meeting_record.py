@@ -15,7 +15,9 @@ version_added: 0.1.0
 description:
   - Reads whether the meeting is being recorded (C(recState) of the realtime state) and starts or stops
     cloud recording only when that differs from O(state).
-  - The meeting must be in progress; activate it first with M(hwcloud.meeting.meeting_activate).
+  - Starting needs a meeting in progress; activate it first with M(hwcloud.meeting.meeting_activate).
+    Stopping a meeting that is not in progress (not activated yet, or ended) has nothing to do and succeeds
+    unchanged.
   - Needs O(host_password) or O(conference_token); login credentials are not used.
 options:
   state:
@@ -58,8 +60,8 @@ EXAMPLES = r'''
 RETURN = r'''
 recording:
   description:
-    - Whether the meeting is recorded after the task (in check mode, as it would be).
-    - V(null) when the service did not report it and nothing was sent.
+    - Whether the meeting is recorded after the task (in check mode, as it would be). When the service did
+      not report the state (RV(state_verified=false)), this is the state asked for, since the call was sent.
   returned: success
   type: bool
   sample: true

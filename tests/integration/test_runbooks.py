@@ -32,6 +32,12 @@ def runbook(name, sim, *args):
     return run
 
 
+def writes(sim):
+    """The calls that change a meeting (logins and reads do not)."""
+    return [call for call in sim.calls
+            if call['method'] == 'PUT' or call['path'].endswith('/conferences/start')]
+
+
 def recap(run):
     """{host: {'ok': n, 'changed': n, 'failed': n, ...}} from PLAY RECAP."""
     hosts = {}
@@ -94,3 +100,42 @@ def test_status_of_meetings_not_in_progress_does_not_fail(demo_sim):
         'webinar (914047751): not in progress',
     ]
     assert all(call['method'] == 'GET' for call in demo_sim.calls)
+
+
+def test_a_dry_run_before_the_event_writes_nothing(demo_sim):
+    dry = runbook('event_start', demo_sim, '--check', '--diff')
+    assert {host: counts['changed'] for host, counts in recap(dry).items()} == \
+        {'keynote': 1, 'board': 1, 'webinar': 1}  # "Would activate"; the rest cannot be known yet
+    assert writes(demo_sim) == []
+    assert all(demo_sim.meeting(meeting_id)['state'] == 'Schedule' for meeting_id in (KEYNOTE, BOARD, WEBINAR))
+
+
+def test_a_dry_run_during_the_event_says_what_would_change(demo_sim):
+    runbook('event_start', demo_sim, '-e', 'event_live=false')
+    demo_sim.clear_calls()
+    dry = runbook('event_start', demo_sim, '--check', '--diff')
+    assert {host: counts['changed'] for host, counts in recap(dry).items()} == \
+        {'keynote': 1, 'board': 1, 'webinar': 1}  # only the live stream would start
+    assert dry.out.count('+    "live": true') == 3  # the diff of each meeting
+    assert writes(demo_sim) == []
+    assert not any(demo_sim.meeting(meeting_id)['live'] for meeting_id in (KEYNOTE, BOARD, WEBINAR))
+
+
+def test_stop_after_the_meetings_ended_is_ok(demo_sim):
+    for meeting_id in (KEYNOTE, BOARD, WEBINAR):
+        demo_sim.set_meeting(meeting_id, state='Destroyed')
+    stop = runbook('event_stop', demo_sim)
+    assert all(counts['changed'] == 0 for counts in recap(stop).values())
+    status = runbook('event_status', demo_sim)
+    assert status_lines(status) == [
+        'board (914083136): not in progress',
+        'keynote (914044873): not in progress',
+        'webinar (914047751): not in progress',
+    ]
+
+
+def test_a_blank_keynote_speaker_skips_the_broadcast(demo_sim):
+    # AWX sends an unanswered optional survey question as null
+    runbook('event_start', demo_sim, '-e', '{"keynote_speaker": null}', '--limit', 'keynote')
+    keynote = demo_sim.meeting(KEYNOTE)
+    assert keynote['recording'] and keynote['mode'] == 'FREE'

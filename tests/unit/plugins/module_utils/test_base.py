@@ -72,17 +72,44 @@ def test_explicit_options_beat_the_environment(capsys, monkeypatch, no_network):
     (dict(timeout=0), 'timeout must be a number of seconds greater than 0'),
     (dict(retries=-1), 'retries must be 0 or more'),
     (dict(ca_path='/nonexistent/ca.pem'), 'ca_path /nonexistent/ca.pem does not exist'),
-    (dict(app_id='app-1'), 'app_id is set but app_key is missing'),
-    (dict(app_key='key-only-123'), 'app_key is set but app_id is missing'),
-    (dict(account='ops@example.com'), 'account is set but account_password is missing'),
-    (dict(account_password='pw-only-123'), 'account_password is set but account is missing'),
-    (dict(user_id='u1'), 'user_id is set but app_id is missing'),
     (dict(host_password=None), 'give host_password'),
 ])
 def test_bad_input_fails_before_any_call(capsys, no_network, args, words):
     result = run_module(probe(), dict(GOOD, **args), capsys)
     assert result['failed'] is True
     assert words in result['msg'], result['msg']
+
+
+HALF_PAIRS = [
+    (dict(access_token='acc-123456', app_id='app-1'), 'app_id is set but app_key is missing'),
+    (dict(access_token='acc-123456', app_key='key-only-123'), 'app_key is set but app_id is missing'),
+    (dict(access_token='acc-123456', account='ops@example.com'), 'account is set but account_password is missing'),
+    (dict(access_token='acc-123456', account_password='pw-only-123'), 'account_password is set but account is missing'),
+    (dict(access_token='acc-123456', user_id='u1'), 'user_id is set but app_id is missing'),
+]
+
+
+@pytest.mark.parametrize('args, words', HALF_PAIRS)
+def test_half_a_login_fails_a_module_that_logs_in(capsys, no_network, args, words):
+    result = run_module(probe(needs_login=True), dict(GOOD, **args), capsys)
+    assert result['failed'] is True
+    assert words in result['msg'], result['msg']
+
+
+@pytest.mark.parametrize('args, words', HALF_PAIRS)
+def test_login_options_do_not_matter_to_a_module_that_does_not_log_in(capsys, no_network, args, words):
+    # module_defaults and HWMEETING_* give every task the same options
+    assert not run_module(probe(), dict(GOOD, **args), capsys).get('failed')
+
+
+def test_empty_environment_variables_count_as_unset(capsys, monkeypatch, no_network):
+    # AWX injects optional credential fields as empty strings
+    for name in ('HWMEETING_API_URL', 'HWMEETING_VALIDATE_CERTS', 'HWMEETING_APP_ID', 'HWMEETING_APP_KEY',
+                 'HWMEETING_CA_PATH', 'HWMEETING_TOKEN_CACHE'):
+        monkeypatch.setenv(name, '')
+    result = run_module(probe(), GOOD, capsys)
+    assert result['params']['api_url'] == 'https://api.meeting.huaweicloud.com'
+    assert result['params']['validate_certs'] is True and result['params']['app_id'] is None
 
 
 def test_login_credentials_are_required_when_needed(capsys, no_network):
@@ -104,6 +131,7 @@ def test_control_is_satisfied_by_a_conference_token(capsys, no_network):
 
 
 def test_all_problems_are_named_at_once(capsys, no_network):
-    result = run_module(probe(), dict(conference_id='x', retries=-2, app_id='a'), capsys)
-    for words in ('digits only', 'retries', 'app_key is missing', 'host_password'):
+    result = run_module(probe(needs_login=True), dict(conference_id='x', retries=-2, app_id='a', host_password=None),
+                        capsys)
+    for words in ('digits only', 'retries', 'app_key is missing', 'no login credentials'):
         assert words in result['msg']

@@ -196,7 +196,7 @@ def test_failure_names_meeting_action_status_code_and_request_id():
     text = str(error)
     assert MEETING in text and 'get a control token' in text and 'HTTP 400' in text
     assert 'MMC.111070005' in text and 'CONF_NOT_EXIST' in text and 'req-42' in text
-    assert 'activate it first' in text
+    assert 'activate it with hwcloud.meeting.meeting_activate' in text
     assert error.to_result() == dict(status=400, error_code='MMC.111070005', error_msg='CONF_NOT_EXIST',
                                      request_id='req-42')
     assert HOST_PASSWORD not in text

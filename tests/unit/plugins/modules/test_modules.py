@@ -137,8 +137,24 @@ def test_flag_on_a_meeting_not_in_progress_fails_with_the_vendor_code(capsys, se
     result = run_module(module.main, dict(CONTROL, state='started'), capsys)
     assert result['failed'] is True
     assert result['error_code'] == 'MMC.111070005' and result['status'] == 400
-    assert CID in result['msg'] and 'activate it first' in result['msg']
+    assert CID in result['msg'] and 'activate it with hwcloud.meeting.meeting_activate' in result['msg']
     assert HOST_PASSWORD not in str(result)
+
+
+ENDED = response(400, {'error_code': 'MMC.111072006', 'error_msg': 'CONF_ENDED'})
+
+
+@pytest.mark.parametrize('answer', [NOT_IN_PROGRESS, ENDED], ids=['not in progress', 'ended'])
+@pytest.mark.parametrize('module, key, field, path, body_key, subject', FLAGS)
+def test_flag_stop_on_a_meeting_not_running_is_ok(capsys, service, module, key, field, path, body_key, subject,
+                                                  answer):
+    calls = service({PATH_CONTROL_TOKEN: [answer]})
+    result = run_module(module.main, dict(CONTROL, state='stopped'), capsys, diff=True)
+    assert 'failed' not in result and result['changed'] is False
+    assert result[key] is False and result['state_verified'] is True
+    assert result['msg'] == '%s already stopped: the meeting is not in progress' % subject
+    assert result['diff'] == {'before': {key: False}, 'after': {key: False}}
+    assert calls.paths() == [PATH_CONTROL_TOKEN]
 
 
 @pytest.mark.parametrize('module', [meeting_record, meeting_live])
@@ -207,6 +223,18 @@ def test_broadcast_absent_cancels_whatever_is_on(capsys, service):
     assert result['msg'] == 'Broadcast in meeting %s cancelled' % CID
     assert result['diff']['after'] == {'broadcast_participant': None}
     assert calls.paths()[-1] == PATH_CANCEL_BROADCAST
+
+
+def test_broadcast_absent_on_an_ended_meeting_is_ok(capsys, service):
+    service({PATH_CONTROL_TOKEN: [ENDED]})
+    result = run_module(meeting_broadcast.main, broadcast_args(state='absent'), capsys)
+    assert 'failed' not in result and result['changed'] is False and result['broadcast_participant'] is None
+
+
+def test_broadcast_present_on_a_meeting_not_in_progress_fails(capsys, service):
+    service({PATH_CONTROL_TOKEN: [NOT_IN_PROGRESS]})
+    result = run_module(meeting_broadcast.main, broadcast_args(participant='Ada'), capsys)
+    assert result['failed'] is True and result['error_code'] == 'MMC.111070005'
 
 
 def test_broadcast_absent_when_free_does_nothing(capsys, service):
@@ -320,6 +348,13 @@ def test_info_on_a_meeting_not_in_progress_succeeds(capsys, service):
     assert 'failed' not in result
     assert result['meeting']['in_progress'] is False and result['meeting']['recording'] is None
     assert result['msg'] == 'Meeting %s is not in progress' % CID
+
+
+def test_info_on_an_ended_meeting_succeeds(capsys, service):
+    service({PATH_CONTROL_TOKEN: [ENDED]})
+    result = run_module(meeting_info.main, CONTROL, capsys)
+    assert 'failed' not in result and result['meeting']['in_progress'] is False
+    assert result['msg'] == 'Meeting %s is not in progress (it has ended)' % CID
 
 
 def test_info_unknown_fields_are_null_and_unverified(capsys, service):
