@@ -299,22 +299,29 @@ class MeetingClient(object):
     def _control_identity(self):
         return ('control', self.base_url, self.conference_id or '', self._host_password or '')
 
-    def _cached(self, identity):
-        token = self._cache.get(identity) if self._cache else None
-        if token:
+    def _obtain(self, identity, fetch):
+        """A token from the cache, or from ``fetch`` (which caches it)."""
+        if not self._cache:
+            return fetch()
+        token, from_cache = self._cache.obtain(identity, fetch)
+        if from_cache:
             self._register_secret(token)
         return token
 
     def _auth_headers(self, auth):
         if auth == _ACCESS:
             if not self._access_token:
-                cached = self._cached(self._access_identity()) if self.can_log_in else None
-                self._access_token = cached or self.login()
+                if self.can_log_in:
+                    self._access_token = self._obtain(self._access_identity(), self.login)
+                else:
+                    self.login()  # says which credentials are missing
             return {'X-Access-Token': self._access_token}
         if auth == _CONTROL:
             if not self._control_token:
-                cached = self._cached(self._control_identity()) if self._host_password else None
-                self._control_token = cached or self.fetch_control_token()
+                if self._host_password:
+                    self._control_token = self._obtain(self._control_identity(), self.fetch_control_token)
+                else:
+                    self.fetch_control_token()  # says what is missing
             return {'X-Conference-Authorization': self._control_token}
         return {}
 

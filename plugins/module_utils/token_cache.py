@@ -23,7 +23,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 import errno
+import fcntl
 import hashlib
 import hmac
 import json
@@ -35,6 +37,8 @@ import time
 CACHE_DIR_ENV = 'HWMEETING_TOKEN_CACHE_DIR'
 KEY_FILE = '.key'
 SUFFIX = '.token'
+LOCK_SUFFIX = '.lock'
+STALE_LOCK = 86400  # a lock file untouched for a day is swept
 # Reuse a token until this long before it expires: a task must not start with
 # a token that dies in its first seconds.
 MIN_MARGIN = 30
@@ -167,6 +171,40 @@ class TokenCache(object):
         except (OSError, IOError) as exc:
             self._give_up('the token cache %s cannot be written (%s)' % (self.directory, exc))
 
+    def obtain(self, identity, fetch):
+        """``(token, from_cache)``: the cached token, or ``fetch()``'s, fetched
+        under a lock so that forks starting together log in once: the others
+        wait for it and then find its token here. ``fetch`` stores the token
+        itself (with put) and raises on failure."""
+        token = self.get(identity)
+        if token:
+            return token, True
+        with self._lock(identity):
+            token = self.get(identity)  # a fork that held the lock may have fetched it
+            if token:
+                return token, True
+            return fetch(), False
+
+    @contextlib.contextmanager
+    def _lock(self, identity):
+        if not self._ready():
+            yield
+            return
+        path = os.path.join(self.directory, self._name(identity)[:-len(SUFFIX)] + LOCK_SUFFIX)
+        try:
+            handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:
+            yield  # no lock: at worst two forks log in
+            return
+        try:
+            # Blocks while another fork fetches: that is bounded by its own
+            # timeout and retries.
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            os.utime(path, None)
+            yield
+        finally:
+            os.close(handle)  # releases the lock
+
     def evict(self, identity):
         if self._ready():
             self._remove(os.path.join(self.directory, self._name(identity)))
@@ -179,6 +217,13 @@ class TokenCache(object):
             if name.startswith('.tmp-'):
                 try:
                     if now - os.stat(path).st_mtime > 60:
+                        self._remove(path)
+                except OSError:
+                    pass
+                continue
+            if name.endswith(LOCK_SUFFIX):
+                try:
+                    if now - os.stat(path).st_mtime > STALE_LOCK:
                         self._remove(path)
                 except OSError:
                     pass

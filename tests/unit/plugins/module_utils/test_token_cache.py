@@ -213,3 +213,28 @@ def test_control_lifetime_from_the_absolute_expiry(cache):
     with open(os.path.join(cache.directory, entries(cache)[0])) as handle:
         reuse_until = json.load(handle)['reuse_until']
     assert time.time() + 600 - 70 < reuse_until < time.time() + 600 - 50  # 600 s less a 60 s margin
+
+
+def _log_in_once(directory, worker, log):
+    cache = TokenCache(directory)
+
+    def fetch():
+        with open(log, 'a') as handle:
+            handle.write('login %d\n' % worker)
+        time.sleep(0.2)  # a login round trip, while the other forks wait
+        cache.put(IDENTITY, 'token-from-%d' % worker, 1800)
+        return 'token-from-%d' % worker
+    token, _from_cache = cache.obtain(IDENTITY, fetch)
+    assert token.startswith('token-from-')
+
+
+def test_forks_starting_together_log_in_once(tmp_path):
+    directory, log = str(tmp_path / 'tokens'), str(tmp_path / 'logins')
+    workers = [multiprocessing.Process(target=_log_in_once, args=(directory, worker, log)) for worker in range(5)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert [worker.exitcode for worker in workers] == [0] * 5
+    with open(log) as handle:
+        assert len(handle.readlines()) == 1
