@@ -22,7 +22,7 @@ export PYTHONPATH := $(COLLECTIONS)
 export PYTHONDONTWRITEBYTECODE := 1
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: venv collection test pytest unit sanity units lint importer docs-lint molecule builder demo clean
+.PHONY: venv collection test pytest unit sanity units lint importer docs-lint molecule builder bench demo clean
 
 $(BIN)/.installed: tests/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -89,6 +89,12 @@ builder: venv
 	rm -rf $(BUILD)/ee-context
 	$(BIN)/ansible-builder create --file docs/awx/execution-environment.yml --context $(BUILD)/ee-context --output-filename Containerfile
 	test -f $(BUILD)/ee-context/Containerfile
+
+# The benchmark of docs/benchmark.md (not part of `make test`; a smoke test of
+# its scripts is). BENCH_ARGS e.g. "--meetings 20 --runs 5".
+BENCH_ARGS ?=
+bench: collection
+	$(BIN)/python tests/benchmark/bench.py $(BENCH_ARGS)
 
 demo: collection
 	$(BIN)/python tests/demo/run_demo.py
