@@ -1,5 +1,6 @@
 # Integration tests: real ansible-playbook runs against the simulator,
 # started in this process on 127.0.0.1 and a free port.
+import json
 import os
 import subprocess
 import sys
@@ -88,6 +89,28 @@ def run_playbook(playbook, sim, *args, env=None):
     completed = subprocess.run(command, cwd=HERE, env=ansible_env(env), capture_output=True, text=True, check=False,
                                timeout=600)
     return PlaybookRun(completed)
+
+
+def run_task(sim, directory, module, arguments, *args, **options):
+    """Run one task of ``hwcloud.meeting.<module>`` with ansible-playbook
+    (failures ignored) and return ``(run, result)``: the playbook run and the
+    task's registered result, as the module returned it."""
+    directory = str(directory)
+    result_file = os.path.join(directory, 'result.json')
+    if os.path.exists(result_file):
+        os.remove(result_file)
+    play = [{'name': 'One task', 'hosts': 'localhost', 'gather_facts': False, 'tasks': [
+        {'name': 'The task', 'hwcloud.meeting.' + module: dict(arguments, api_url=arguments.get('api_url', '{{ sim_url }}')),
+         'register': 'result', 'ignore_errors': True},
+        {'name': 'Keep the result', 'ansible.builtin.copy': {'content': '{{ result | to_json }}', 'dest': result_file}},
+    ]}]
+    path = os.path.join(directory, 'task_%s.yml' % module)
+    with open(path, 'w') as handle:
+        yaml.safe_dump(play, handle)
+    run = run_playbook(path, sim, *args, **options)
+    assert run.rc == 0, run
+    with open(result_file) as handle:
+        return run, json.load(handle)
 
 
 def assert_no_secret(run, sim):

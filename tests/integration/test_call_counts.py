@@ -2,12 +2,9 @@
 # performance issue sets. Each case runs one task with ansible-playbook,
 # once with an empty token cache ("cold") and once after another task of the
 # same run left its tokens there ("warm").
-import os
-
 import pytest
-import yaml
 
-from .conftest import run_playbook
+from .conftest import run_task
 
 KEYNOTE, WEBINAR = '900000001', '900000002'
 REALTIME = 'GET /v1/mmc/control/conferences/realTimeInfo'
@@ -40,17 +37,6 @@ CASES = {
 }
 
 
-def task_playbook(tmp_path, name, module, arguments):
-    path = os.path.join(str(tmp_path), name.replace(' ', '_') + '.yml')
-    play = [{'name': name, 'hosts': 'localhost', 'gather_facts': False,
-             'tasks': [{'name': name, 'hwcloud.meeting.' + module: dict(arguments, api_url='{{ sim_url }}'),
-                        'register': 'result'},
-                       {'name': 'It did what was asked', 'ansible.builtin.assert': {'that': ['result is not failed']}}]}]
-    with open(path, 'w') as handle:
-        yaml.safe_dump(play, handle)
-    return path
-
-
 def calls_of(sim):
     return ['%s %s' % (call['method'], call['path']) for call in sim.calls]
 
@@ -58,11 +44,11 @@ def calls_of(sim):
 def warm_up(sim, tmp_path, module):
     """Another task of the run: leaves an access or control token in the cache."""
     if module == 'meeting_activate':
-        primer = task_playbook(tmp_path, 'log in', 'meeting_activate',
-                               dict(APP, conference_id=KEYNOTE, host_password='it-host-pw-900001'))
+        _run, result = run_task(sim, tmp_path, 'meeting_activate',
+                                dict(APP, conference_id=KEYNOTE, host_password='it-host-pw-900001'))
     else:
-        primer = task_playbook(tmp_path, 'read', 'meeting_info', CONTROL)
-    assert run_playbook(primer, sim).rc == 0
+        _run, result = run_task(sim, tmp_path, 'meeting_info', CONTROL)
+    assert not result.get('failed'), result
     sim.clear_calls()
 
 
@@ -74,6 +60,6 @@ def test_calls_per_task(sim, tmp_path, case, warm):
         warm_up(sim, tmp_path, module)
     else:
         expected = [LOGIN if module == 'meeting_activate' else TOKEN] + expected
-    run = run_playbook(task_playbook(tmp_path, case, module, arguments), sim)
-    assert run.rc == 0, run
+    _run, result = run_task(sim, tmp_path, module, arguments)
+    assert not result.get('failed'), result
     assert calls_of(sim) == expected
