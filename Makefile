@@ -22,7 +22,7 @@ export PYTHONPATH := $(COLLECTIONS)
 export PYTHONDONTWRITEBYTECODE := 1
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: venv collection test pytest unit sanity units lint importer docs-lint molecule builder bench demo clean
+.PHONY: venv collection test pytest unit sanity units lint importer docs-lint molecule builder bench load demo clean
 
 $(BIN)/.installed: tests/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -95,6 +95,12 @@ builder: venv
 BENCH_ARGS ?=
 bench: collection
 	$(BIN)/python tests/benchmark/bench.py $(BENCH_ARGS)
+
+# The load test at full size: 200 meetings, forks 20, the gateway's rate
+# limit; prints the figures and writes .build/load.json. (`make test` runs it
+# with 30 meetings.)
+load: collection
+	HWMEETING_LOAD_MEETINGS=200 $(BIN)/python -m pytest -p no:cacheprovider -s tests/integration/test_load.py
 
 demo: collection
 	$(BIN)/python tests/demo/run_demo.py
