@@ -40,10 +40,8 @@ def private_token_cache(tmp_path, monkeypatch):
 
 @pytest.fixture
 def sim():
-    simulator = Simulator(meetings_file=MEETINGS_FILE)
-    simulator.start()
-    yield simulator
-    simulator.stop()
+    with Simulator(meetings_file=MEETINGS_FILE) as simulator:
+        yield simulator
 
 
 class PlaybookRun(object):

@@ -17,10 +17,8 @@ SPEAKER_PID = 'c0a8000116f111eea1b2000000000002'
 
 @pytest.fixture
 def demo_sim():
-    simulator = Simulator(meetings_file=DEMO_MEETINGS)
-    simulator.start()
-    yield simulator
-    simulator.stop()
+    with Simulator(meetings_file=DEMO_MEETINGS) as simulator:
+        yield simulator
 
 
 def runbook(name, sim, *args):

@@ -11,10 +11,8 @@ READ = dict(conference_id='900000001', host_password='it-host-pw-900001')
 
 @pytest.fixture
 def tls_sim(tmp_path):
-    simulator = Simulator(meetings_file=MEETINGS_FILE, tls=True, cert_dir=str(tmp_path / 'certs'))
-    simulator.start()
-    yield simulator
-    simulator.stop()
+    with Simulator(meetings_file=MEETINGS_FILE, tls=True, cert_dir=str(tmp_path / 'certs')) as simulator:
+        yield simulator
 
 
 def test_an_unknown_certificate_fails_clearly(tls_sim, tmp_path):
