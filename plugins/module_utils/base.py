@@ -13,7 +13,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import math
 import os
+import re
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.errors import AnsibleFallbackNotFound
@@ -80,6 +82,11 @@ def _given(value):
     return value is not None and value != ''
 
 
+# ASCII digits only: str.isdigit() also takes full-width digits, which a
+# meeting ID copied from some invitations has, and the service does not.
+_MEETING_ID = re.compile(r'[0-9]+\Z')
+
+
 class MeetingModule(AnsibleModule):
     """AnsibleModule for this collection.
 
@@ -88,13 +95,13 @@ class MeetingModule(AnsibleModule):
     host_password or conference_token.
     """
 
-    def __init__(self, argument_spec=None, needs_login=False, needs_control=True, **kwargs):
+    def __init__(self, argument_spec=None, needs_login=False, needs_control=True, nonempty=(), **kwargs):
         kwargs.setdefault('supports_check_mode', True)
         super(MeetingModule, self).__init__(argument_spec=meeting_argument_spec(**(argument_spec or {})), **kwargs)
         if not HAS_REQUESTS:
             self.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
         self.conference_id = (self.params['conference_id'] or '').strip()
-        self._check_shared_options(needs_login, needs_control)
+        self._check_shared_options(needs_login, needs_control, nonempty)
         self._client = None
         if not self.params['validate_certs']:
             self.warn('validate_certs is false: the certificate of %s is not checked, so the host '
@@ -102,16 +109,21 @@ class MeetingModule(AnsibleModule):
 
     # --- input checks (before any call) -----------------------------------
 
-    def _check_shared_options(self, needs_login, needs_control):
+    def _check_shared_options(self, needs_login, needs_control, nonempty):
+        """``nonempty``: (option, why) pairs of options that must have a value
+        (Ansible's required=True takes an empty string or an explicit null)."""
         params = self.params
         problems = []
-        if not self.conference_id.isdigit():
+        if not _MEETING_ID.match(self.conference_id):
             problems.append("conference_id must be the meeting ID, digits only (got '%s')" % params['conference_id'])
+        for option, why in nonempty:
+            if not _given(params[option]):
+                problems.append('%s must not be empty: %s' % (option, why))
         url = urlparse(params['api_url'] or '')
         if url.scheme not in ('http', 'https') or not url.netloc:
             problems.append("api_url must be an http:// or https:// URL, such as %s (got '%s')"
                             % (DEFAULT_API_URL, params['api_url']))
-        if params['timeout'] <= 0:
+        if not (math.isfinite(params['timeout']) and params['timeout'] > 0):
             problems.append('timeout must be a number of seconds greater than 0 (got %s)' % params['timeout'])
         if params['retries'] < 0:
             problems.append('retries must be 0 or more (got %s)' % params['retries'])
@@ -131,7 +143,8 @@ class MeetingModule(AnsibleModule):
             problems.append('give host_password (the meeting\'s host password) or conference_token '
                             'to control the meeting')
         if problems:
-            self.fail_json(msg='Invalid options for meeting %s: %s.' % (params['conference_id'], '; '.join(problems)))
+            which = 'meeting %s' % self.conference_id if _MEETING_ID.match(self.conference_id) else 'the meeting'
+            self.fail_json(msg='Invalid options for %s: %s.' % (which, '; '.join(problems)))
 
     def _has_login(self):
         params = self.params

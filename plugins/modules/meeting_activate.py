@@ -139,6 +139,7 @@ def main():
     module = MeetingModule(
         argument_spec=dict(host_password=dict(type='str', no_log=True, required=True)),
         needs_login=True, needs_control=False,
+        nonempty=[('host_password', "the meeting's host password activates the meeting")],
     )
     module.run(run)
 

@@ -233,6 +233,11 @@ def check_options(module):
         if value is not None and not value.strip():
             module.fail_json(msg='Invalid options for meeting %s: %s must not be empty.'
                              % (module.conference_id, option))
+    if module.params['state'] == 'present' and module.params['participant'] is None \
+            and module.params['participant_id'] is None:
+        # required_if counts an option given as null (an empty YAML value) as given
+        module.fail_json(msg='Invalid options for meeting %s: give participant (a name or phone number of '
+                             'someone in the meeting) or participant_id to broadcast.' % module.conference_id)
     if module.params['state'] == 'absent':
         for option in ('participant_id', 'participant'):
             if module.params[option] is not None:

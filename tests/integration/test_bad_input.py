@@ -25,6 +25,7 @@ DOC = os.path.join(ROOT, 'docs', 'bad_input.md')
 REGENERATE = 'UPDATE_BAD_INPUT_DOC=1 .venv/bin/python -m pytest -q -p no:cacheprovider -n 2 tests/integration/test_bad_input.py'
 
 KEYNOTE, HOST_PASSWORD = '900000001', 'it-host-pw-900001'
+WEBINAR = '900000002'  # scheduled, not in progress (meetings.yml)
 APP_ID, APP_KEY = 'it-app-id', 'it-app-key-4f9c2a81'
 ACCOUNT, ACCOUNT_PASSWORD = 'it-ops@example.com', 'it-account-password-7d31c'
 MISSING_CA = '/nonexistent/hwmeeting/ca-bundle.pem'
@@ -81,6 +82,9 @@ def state_choices(choices, got):
     return 'value of state must be one of: %s, got: %s' % (choices, got)
 
 
+ACTIVATION_PASSWORD = "host_password must not be empty: the meeting's host password activates the meeting"
+NO_PARTICIPANT = ('give participant (a name or phone number of someone in the meeting) or participant_id '
+                  'to broadcast')
 CONTROL_CREDENTIALS = "give host_password (the meeting's host password) or conference_token to control the meeting"
 
 CASES = [
@@ -149,20 +153,25 @@ CASES = [
     case('participant_id empty', [BROADCAST], 'participant_id must not be empty', args=dict(participant_id=''),
          drop=['participant']),
     case('state presnt', [BROADCAST], state_choices('present, absent', 'presnt'), args=dict(state='presnt')),
-    # --- known gaps: reported, not fixed here; xfail until the module refuses them -----------
-    case('conference_id in full-width digits', MODULES, 'conference_id must be the meeting ID, digits only',
-         args=dict(conference_id='\uff19\uff10\uff10\uff10\uff10\uff10\uff10\uff10\uff11'),
-         gap='str.isdigit() accepts Unicode digits, so the ID is sent as typed'),
-    case('timeout nan', MODULES, 'timeout must be a number of seconds greater than 0', args=dict(timeout='nan'),
-         gap="float('nan') passes `timeout <= 0`; the module then crashes"),
-    case('host_password empty', [ACTIVATE], 'host_password', args=dict(host_password=''),
-         gap='required=True accepts an empty string and meeting_activate does not check it'),
-    case('participant null', [BROADCAST], 'participant', args=dict(participant=None),
-         shown='`participant:` (no value, so YAML reads null)',
-         gap='a null participant counts as given for required_if and is not checked'),
-    case('participant_id null', [BROADCAST], 'participant', args=dict(participant_id=None), drop=['participant'],
-         shown='`participant_id:` (no value, so YAML reads null)',
-         gap='a null participant_id counts as given for required_if and is not checked'),
+    # --- values that used to get through (found by this suite, fixed in the modules) ---------
+    case('conference_id in full-width digits', MODULES,
+         digits_only('\uff19\uff10\uff10\uff10\uff10\uff10\uff10\uff10\uff11'),
+         args=dict(conference_id='\uff19\uff10\uff10\uff10\uff10\uff10\uff10\uff10\uff11')),
+    case('timeout nan', MODULES, 'timeout must be a number of seconds greater than 0 (got nan)',
+         args=dict(timeout='nan')),
+    case('timeout inf', MODULES, 'timeout must be a number of seconds greater than 0 (got inf)',
+         args=dict(timeout='inf')),
+    case('host_password empty', [ACTIVATE], ACTIVATION_PASSWORD, args=dict(host_password='')),
+    case('host_password empty, meeting not started', [ACTIVATE], ACTIVATION_PASSWORD,
+         args=dict(host_password='', conference_id=WEBINAR),
+         shown='`host_password: ""` on meeting %s (scheduled, not in progress)' % WEBINAR),
+    case('host_password null, meeting not started', [ACTIVATE], ACTIVATION_PASSWORD,
+         args=dict(host_password=None, conference_id=WEBINAR),
+         shown='`host_password:` (no value, so YAML reads null) on meeting %s (scheduled)' % WEBINAR),
+    case('participant null', [BROADCAST], NO_PARTICIPANT, args=dict(participant=None),
+         shown='`participant:` (no value, so YAML reads null)'),
+    case('participant_id null', [BROADCAST], NO_PARTICIPANT, args=dict(participant_id=None), drop=['participant'],
+         shown='`participant_id:` (no value, so YAML reads null)'),
 ]
 
 # One playbook per module (the biggest first, so that two workers share the
@@ -250,9 +259,7 @@ def run_job(name, directory):
     with open(os.path.join(plugins, 'bad_input_results.py'), 'w') as handle:
         handle.write(COLLECTOR)
     write_playbook(playbook, items)
-    sim = Simulator(meetings_file=MEETINGS_FILE)
-    sim.start()
-    try:
+    with Simulator(meetings_file=MEETINGS_FILE) as sim:
         run = run_playbook(playbook, sim, env={
             'HWMEETING_TOKEN_CACHE_DIR': os.path.join(directory, name + '.tokens'),
             'ANSIBLE_CALLBACK_PLUGINS': plugins, 'ANSIBLE_CALLBACKS_ENABLED': 'bad_input_results',
@@ -264,8 +271,6 @@ def run_job(name, directory):
         except AssertionError as error:
             secret_problem = str(error)
         sim_url = sim.url
-    finally:
-        sim.stop()
     job = dict(rc=run.rc, run=repr(run), traceback='Traceback' in run.out, secret_problem=secret_problem,
                sim_calls=[call_text(call) for call in calls], sim_url=sim_url, cases={})
     if not os.path.exists(results_path):

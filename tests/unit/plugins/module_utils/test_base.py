@@ -67,6 +67,9 @@ def test_explicit_options_beat_the_environment(capsys, monkeypatch, no_network):
 @pytest.mark.parametrize('args, words', [
     (dict(conference_id=''), 'conference_id must be the meeting ID, digits only'),
     (dict(conference_id='91404487x'), "digits only (got '91404487x')"),
+    (dict(conference_id='\uff19\uff11\uff14'), 'digits only'),  # full-width digits: str.isdigit() says yes
+    (dict(timeout=float('nan')), 'timeout must be a number of seconds greater than 0 (got nan)'),
+    (dict(timeout=float('inf')), 'timeout must be a number of seconds greater than 0 (got inf)'),
     (dict(api_url='ftp://meeting.example.test'), 'api_url must be an http:// or https:// URL'),
     (dict(api_url='meeting.example.test'), 'api_url must be an http:// or https:// URL'),
     (dict(timeout=0), 'timeout must be a number of seconds greater than 0'),
