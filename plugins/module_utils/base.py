@@ -180,8 +180,14 @@ class MeetingModule(AnsibleModule):
         self.fail_json(msg=str(error), **result)
 
     def run(self, body):
-        """Run ``body(self)`` and turn any MeetingError into a failed task."""
+        """Run ``body(self)`` and turn any MeetingError into a failed task.
+        Anything else is a bug of ours: it still fails the task with words,
+        not a traceback (no_log values are masked in msg as everywhere)."""
         try:
             body(self)
         except MeetingError as error:
             self.fail_meeting(error)
+        except Exception as error:  # pylint: disable=broad-exception-caught
+            self.fail_json(msg='Unexpected error for meeting %s: %s: %s. This is a bug of hwcloud.meeting; '
+                               'please report it with this message.'
+                           % (self.conference_id, error.__class__.__name__, error))

@@ -138,3 +138,13 @@ def test_all_problems_are_named_at_once(capsys, no_network):
                         capsys)
     for words in ('digits only', 'retries', 'app_key is missing', 'no login credentials'):
         assert words in result['msg']
+
+
+def test_an_unexpected_error_fails_with_words_not_a_traceback(capsys, no_network):
+    def main():
+        module = MeetingModule(argument_spec={})
+        module.run(lambda _module: {}['missing key'])
+    result = run_module(main, GOOD, capsys)
+    assert result['failed'] is True
+    assert result['msg'].startswith("Unexpected error for meeting 914044873: KeyError: 'missing key'.")
+    assert 'Traceback' not in result['msg'] and 'Traceback' not in result.get('exception', '')
