@@ -117,7 +117,7 @@ class MeetingModule(AnsibleModule):
         if not _MEETING_ID.match(self.conference_id):
             problems.append("conference_id must be the meeting ID, digits only (got '%s')" % params['conference_id'])
         for option, why in nonempty:
-            if not _given(params[option]):
+            if not _given(params[option]) or not str(params[option]).strip():
                 problems.append('%s must not be empty: %s' % (option, why))
         url = urlparse(params['api_url'] or '')
         if url.scheme not in ('http', 'https') or not url.netloc:

@@ -403,7 +403,10 @@ class MeetingClient(object):
             if not expect_json:
                 return None  # writes: "the body may be empty or a small JSON object: ignore it"
             try:
-                return response.json()
+                answer = response.json()
+                if not isinstance(answer, dict):
+                    raise ValueError('not a JSON object')  # every answer of this API is one
+                return answer
             except ValueError:
                 if broken_answers < self.retries:
                     broken_answers += 1

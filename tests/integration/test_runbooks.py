@@ -126,10 +126,18 @@ def test_stop_after_the_meetings_ended_is_ok(demo_sim):
     assert all(counts['changed'] == 0 for counts in recap(stop).values())
     status = runbook('event_status', demo_sim)
     assert status_lines(status) == [
-        'board (914083136): not in progress',
-        'keynote (914044873): not in progress',
-        'webinar (914047751): not in progress',
+        'board (914083136): not in progress (ended)',
+        'keynote (914044873): not in progress (ended)',
+        'webinar (914047751): not in progress (ended)',
     ]
+
+
+def test_an_empty_runbook_variable_counts_as_unset(demo_sim):
+    # an empty AWX extra variable: the module falls back to HWMEETING_API_URL
+    run = run_playbook(os.path.join(ROOT, 'playbooks', 'event_status.yml'), demo_sim, '-i', INVENTORY,
+                       '-e', 'meeting_api_url=', env={'HWMEETING_API_URL': demo_sim.url})
+    assert run.rc == 0, run
+    assert len(status_lines(run)) == 3
 
 
 def test_a_blank_keynote_speaker_skips_the_broadcast(demo_sim):

@@ -389,3 +389,13 @@ def test_verify_is_passed_on_every_request(validate_certs, ca_path, expected):
     client.realtime_info()
     assert session.requests[0]['verify'] == expected
     assert session.requests[0]['timeout'] == 5
+
+
+@pytest.mark.parametrize('text', ['[1]', '"text"', 'null', '42'])
+def test_an_answer_that_is_not_a_json_object_is_reported_not_crashed_on(text):
+    client = make_client(access_token='acc', retries=0)
+    scripted(client, {PATH_ONLINE: [response(200, text=text, headers={'X-Request-Id': 'r7'})]})
+    with pytest.raises(MeetingError) as caught:
+        client.online_details()
+    assert 'HTTP 200 with a body that is not the service\'s JSON' in str(caught.value)
+    assert 'r7' in str(caught.value)

@@ -321,6 +321,7 @@ def test_activate_an_ended_meeting_fails(capsys, service):
 
 @pytest.mark.parametrize('args, words', [
     (dict(CONTROL), 'no login credentials'),
+    (dict(LOGIN, conference_id=CID, host_password='   '), 'host_password must not be empty'),
     (dict(conference_id=CID, **LOGIN), 'missing required arguments: host_password'),
 ])
 def test_activate_refuses_missing_credentials_before_any_call(capsys, no_network, args, words):
