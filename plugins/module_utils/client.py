@@ -107,10 +107,25 @@ class MeetingError(Exception):
 
 
 class _CappedRetry(Retry):
-    """urllib3's Retry, with Retry-After capped (see MAX_RETRY_AFTER)."""
+    """urllib3's Retry, with Retry-After capped (see MAX_RETRY_AFTER) and
+    spread out.
+
+    urllib3 sleeps exactly Retry-After. When a gateway throttles many clients
+    at once (forks of one run, runs of one event) and tells them all
+    "Retry-After: 1", they would all come back in the same instant and be
+    throttled again together. So Retry-After is honoured as the least wait,
+    and a random part of up to as much again, plus the usual exponential
+    backoff of consecutive failures, is added to it.
+    """
 
     def parse_retry_after(self, retry_after):
         return min(super(_CappedRetry, self).parse_retry_after(retry_after), MAX_RETRY_AFTER)
+
+    def get_retry_after(self, response):
+        retry_after = super(_CappedRetry, self).get_retry_after(response)
+        if not retry_after:
+            return retry_after
+        return retry_after + random.uniform(0, retry_after) + self.get_backoff_time()
 
 
 def build_retry(retries):

@@ -146,6 +146,31 @@ def test_retry_after_is_honoured_and_capped():
     assert retry.parse_retry_after('3600') == client_module.MAX_RETRY_AFTER
 
 
+class _Answer(object):
+    """What Retry.get_retry_after reads of an HTTP response."""
+
+    def __init__(self, retry_after):
+        self.headers = {'Retry-After': retry_after}
+
+
+def test_retry_after_is_the_least_wait_and_answers_told_the_same_spread_out():
+    retry = build_retry(3)
+    waits = [retry.get_retry_after(_Answer('2')) for _sample in range(50)]
+    # the first retry: Retry-After, plus up to as much again (no backoff yet)
+    assert all(2.0 <= wait <= 4.0 for wait in waits)
+    assert max(waits) - min(waits) > 0.5
+    for _attempt in range(3):
+        retry = retry.increment('GET', '/x', error=ConnectTimeoutError())
+    # after three consecutive failures the backoff (2 s + jitter) comes on top
+    waits = [retry.get_retry_after(_Answer('1')) for _sample in range(50)]
+    assert all(3.0 <= wait <= 4.5 for wait in waits)
+    assert retry.get_retry_after(_Answer('3600')) >= client_module.MAX_RETRY_AFTER
+
+
+def test_no_retry_after_leaves_the_backoff_alone():
+    assert build_retry(3).get_retry_after(_Answer(None)) is None
+
+
 def test_a_dropped_connection_is_retried_on_every_method():
     retry = build_retry(1)
     for method in ('GET', 'POST', 'PUT'):
