@@ -16,6 +16,15 @@ attributes:
     description: Can run in check mode and report what would change, reading the meeting but never writing.
   diff_mode:
     description: Returns the managed state before and after the task (or as it would be, in check mode).
+  action:
+    description: Has an action plugin of the same name. With a local connection it runs the module inside the Ansible
+      worker process instead of starting a new Python process for it (direct execution, see the collection's
+      C(docs/direct_execution.md)); otherwise, or with C(HWMEETING_DIRECT_EXECUTION=false) set on the controller,
+      the module runs as a process of its own.
+    support: full
+  async:
+    description: Can run with C(async) (as a module process of its own).
+    support: full
   action_group:
     description: Part of the action group C(group/hwcloud.meeting.meeting), so a play can set the shared options once
       with C(module_defaults).

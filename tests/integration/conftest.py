@@ -38,6 +38,22 @@ def private_token_cache(tmp_path, monkeypatch):
     return directory
 
 
+@pytest.fixture(autouse=True)
+def direct_execution(monkeypatch):
+    """Tests run the modules as shipped: inside Ansible's worker process
+    (docs/direct_execution.md), whatever the developer's shell says."""
+    monkeypatch.delenv('HWMEETING_DIRECT_EXECUTION', raising=False)
+
+
+@pytest.fixture(params=['direct execution', 'module process'])
+def both_ways(request, monkeypatch):
+    """Run a test both ways a module can run: inside the worker, and as a
+    module process of its own."""
+    if request.param == 'module process':
+        monkeypatch.setenv('HWMEETING_DIRECT_EXECUTION', 'false')
+    return request.param
+
+
 @pytest.fixture
 def sim():
     with Simulator(meetings_file=MEETINGS_FILE) as simulator:
@@ -69,9 +85,10 @@ def ansible_env(extra=None):
         'ANSIBLE_DEPRECATION_WARNINGS': 'false',
     })
     # A test sets what it needs; nothing leaks in from the developer's shell
-    # (but the test's own token cache directory, below).
+    # (but the test's own token cache directory and the way modules run, from
+    # the fixtures above).
     for name in list(env):
-        if name.startswith('HWMEETING_') and name != 'HWMEETING_TOKEN_CACHE_DIR':
+        if name.startswith('HWMEETING_') and name not in ('HWMEETING_TOKEN_CACHE_DIR', 'HWMEETING_DIRECT_EXECUTION'):
             del env[name]
     env.update(extra or {})
     return env

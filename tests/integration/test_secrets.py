@@ -11,6 +11,10 @@ import yaml
 
 from .conftest import MEETINGS_FILE, ROOT, fixture_secrets, run_playbook, run_task
 
+# Every case runs both ways a module can run: inside Ansible's worker
+# process, and as a module process (docs/direct_execution.md).
+pytestmark = pytest.mark.usefixtures('both_ways')
+
 KEYNOTE, WEBINAR = '900000001', '900000002'
 APP = dict(app_id='it-app-id', app_key='it-app-key-4f9c2a81', user_id='it-user')
 WRONG = ['wrong-host-pw-5150', 'wrong-app-key-8c1d', 'wrong-account-pw-77aa']

@@ -1,7 +1,8 @@
 # One test per target playbook in targets/: each runs every task of its
 # module twice and asserts on the simulator's call log and state; this test
 # asserts the playbook passed and that no secret reached its output (-v shows
-# every module result).
+# every module result). Each target runs both ways a module can run: inside
+# Ansible's worker process, and as a module process (docs/direct_execution.md).
 import os
 
 import pytest
@@ -12,7 +13,7 @@ PLAYBOOKS = sorted(name[:-4] for name in os.listdir(TARGETS) if name.endswith('.
 
 
 @pytest.mark.parametrize('target', PLAYBOOKS)
-def test_target(sim, target):
+def test_target(sim, target, both_ways):
     run = run_playbook(target, sim, '-v')
     assert run.rc == 0, run
     assert 'failed=0' in run.out, run

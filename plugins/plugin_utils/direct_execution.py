@@ -1,0 +1,171 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, hwcloud.meeting contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Direct execution: run a hwcloud.meeting module inside the Ansible worker.
+
+Our modules only talk HTTPS to the meeting service. With ``connection: local``
+(how they are meant to run), the usual way to run a module costs more than the
+module's own work: a new Python process per task, which unpacks the module
+and imports ``ansible.module_utils.basic`` again (about 0.3 CPU-seconds a
+task on a small machine, against some 0.02 s for Ansible's own per-task work).
+
+When nothing would tell the two ways apart, the action plugin of each module
+runs the module's own ``main()`` in the worker process Ansible has already
+forked for the task: the same ``AnsibleModule`` code checks the options,
+masks ``no_log`` values and formats the result, which goes through the same
+JSON profile and the same result parsing as a module's output. ansible-core
+keeps a hook (``AnsibleModule._record_module_result``) for this kind of
+in-worker execution (ansible.netcommon's ``import_modules``).
+
+It runs as an ordinary module process instead (and ``-vvvv`` says why) when
+the connection is not ``local``, the task uses ``become`` or ``async``,
+``ansible_python_interpreter`` names another Python than the one running
+Ansible, that Python cannot import ``requests``, the ansible-core version
+lacks what this needs, or ``HWMEETING_DIRECT_EXECUTION=false`` is set in the
+controller's environment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.util
+import io
+import json
+import os
+import sys
+
+from ansible import constants as C
+from ansible.module_utils import basic
+from ansible.module_utils.common.text.converters import to_text
+from ansible.module_utils.parsing.convert_bool import boolean
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+from ansible.vars.clean import remove_internal_keys
+
+try:
+    from ansible.module_utils import _internal
+    from ansible.module_utils.common import warnings as module_warnings
+    from ansible.module_utils.common.json import Direction, get_module_encoder
+    HAS_CORE_SUPPORT = hasattr(basic, '_ANSIBLE_PROFILE') and hasattr(_internal, 'is_controller')
+except ImportError:  # ansible-core before 2.19
+    HAS_CORE_SUPPORT = False
+
+display = Display()
+
+COLLECTION = 'hwcloud.meeting'
+# Our modules declare no serialization profile: ansible-core gives them this one.
+PROFILE = 'legacy'
+SWITCH = 'HWMEETING_DIRECT_EXECUTION'
+
+
+class MeetingAction(ActionBase):
+    """The action plugin of every hwcloud.meeting module."""
+
+    _supports_check_mode = True
+    _supports_async = True
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(MeetingAction, self).run(tmp, task_vars)
+        del tmp
+        task_vars = task_vars or {}
+        refusal = self._direct_execution_refusal(task_vars)
+        if refusal:
+            display.vvvv('%s runs as a module process: %s' % (self._task.action, refusal),
+                         host=task_vars.get('inventory_hostname'))
+            wrap_async = self._task.async_val and not self._connection.has_native_async
+            result.update(self._execute_module(task_vars=task_vars, wrap_async=wrap_async))
+            if not wrap_async:
+                self._remove_tmp_path(self._connection._shell.tmpdir)
+            return result
+        display.vvvv('%s runs in the Ansible worker process (direct execution)' % self._task.action,
+                     host=task_vars.get('inventory_hostname'))
+        result.update(self._execute_directly(task_vars))
+        return result
+
+    # -- when ----------------------------------------------------------------
+
+    def _direct_execution_refusal(self, task_vars):
+        """Why the module must run as a process of its own, or None."""
+        switch = os.environ.get(SWITCH, '')
+        if switch.strip():
+            try:
+                if not boolean(switch, strict=True):
+                    return '%s=%s' % (SWITCH, switch)
+            except TypeError:
+                display.warning('%s=%s is not a boolean (true or false); %s runs as a module process.'
+                                % (SWITCH, switch, self._task.action))
+                return '%s=%s is not a boolean' % (SWITCH, switch)
+        if not HAS_CORE_SUPPORT:
+            return 'this ansible-core has no support for it (2.19 or later has)'
+        if getattr(self._connection, 'transport', None) != 'local':
+            return 'the connection is not local'
+        if self._task.async_val:
+            return 'the task is async'
+        if self._play_context.become:
+            return 'the task uses become'
+        interpreter = self._interpreter(task_vars)
+        if interpreter and not interpreter.startswith('auto') and interpreter != sys.executable:
+            return 'ansible_python_interpreter is %s, not the Python running Ansible (%s)' % (
+                interpreter, sys.executable)
+        if importlib.util.find_spec('requests') is None:
+            return 'the Python running Ansible (%s) has no requests' % sys.executable
+        return None
+
+    def _interpreter(self, task_vars):
+        """The Python a module process would run with, as configured (or auto)."""
+        value = task_vars.get('ansible_python_interpreter')
+        if value is None:
+            value = C.config.get_config_value('INTERPRETER_PYTHON', variables=task_vars)
+        return to_text(self._templar.template(value)) if value else None
+
+    # -- how -----------------------------------------------------------------
+
+    def _execute_directly(self, task_vars):
+        name = self._load_name.rsplit('.', 1)[-1]
+        module_args = dict(self._task.args)
+        self._update_module_args('%s.%s' % (COLLECTION, name), module_args, task_vars)
+        encoder = get_module_encoder(PROFILE, Direction.CONTROLLER_TO_MODULE)
+        payload = json.dumps({'ANSIBLE_MODULE_ARGS': module_args}, cls=encoder).encode('utf-8')
+        environment = {}
+        self._compute_environment_string(environment)
+
+        stdout = io.StringIO()
+        stderr = ''
+        with _as_module(payload, environment):
+            try:
+                module = importlib.import_module('ansible_collections.%s.plugins.modules.%s' % (COLLECTION, name))
+                with contextlib.redirect_stdout(stdout):
+                    module.main()
+            except SystemExit:
+                pass
+            except Exception as error:  # a bug of ours: in words, as a module process would fail
+                stderr = '%s: %s' % (type(error).__name__, to_text(error))
+        data = self._parse_returned_data({'rc': 0, 'stdout': stdout.getvalue(), 'stderr': stderr}, PROFILE)
+        remove_internal_keys(data)
+        return data
+
+
+@contextlib.contextmanager
+def _as_module(payload, environment):
+    """What a module process would have: its arguments, the task's environment,
+    module_utils in target mode, and no warning left from an earlier item."""
+    saved_environ = dict(os.environ)
+    saved = (basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE, _internal.is_controller,
+             dict(module_warnings._global_warnings), dict(module_warnings._global_deprecations))
+    basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE = payload, PROFILE
+    _internal.is_controller = False
+    module_warnings._global_warnings.clear()
+    module_warnings._global_deprecations.clear()
+    os.environ.update(dict((to_text(key), to_text(value)) for key, value in environment.items()))
+    try:
+        yield
+    finally:
+        basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE, _internal.is_controller = saved[:3]
+        module_warnings._global_warnings.clear()
+        module_warnings._global_warnings.update(saved[3])
+        module_warnings._global_deprecations.clear()
+        module_warnings._global_deprecations.update(saved[4])
+        os.environ.clear()
+        os.environ.update(saved_environ)

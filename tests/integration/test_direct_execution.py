@@ -1,0 +1,109 @@
+# Direct execution: with connection local the modules run inside the Ansible
+# worker process (plugins/plugin_utils/direct_execution.py), and as a module
+# process of their own whenever that could make a difference. These tests
+# check which way a task took (from the -vvvv line the action plugin writes),
+# that both ways give the same result, and that nothing of one task or loop
+# item (environment, warnings) leaks into the next.
+import sys
+
+import yaml
+
+from .conftest import run_playbook, run_task
+
+KEYNOTE = '900000001'
+CONTROL = dict(conference_id=KEYNOTE, host_password='it-host-pw-900001')
+DIRECT = 'hwcloud.meeting.meeting_record runs in the Ansible worker process'
+PROCESS = 'hwcloud.meeting.meeting_record runs as a module process: '
+MODULE_FILE = 'meeting_record.py'
+
+
+def used_module_file(run):
+    return any(line.startswith('Using module file') and line.endswith(MODULE_FILE) for line in run.out.splitlines())
+
+
+def record(sim, tmp_path, *args, **options):
+    run, result = run_task(sim, tmp_path, 'meeting_record', dict(CONTROL, state='started'), '-vvvv', *args, **options)
+    assert not result.get('failed'), result
+    assert result['changed'] is True
+    assert result['recording'] is True
+    assert sim.meeting(KEYNOTE)['recording'] is True
+    return run, result
+
+
+def test_runs_in_the_worker_by_default(sim, tmp_path):
+    run, _result = record(sim, tmp_path)
+    assert DIRECT in run.out
+    assert PROCESS not in run.out
+    assert not used_module_file(run)
+
+
+def test_switched_off_runs_as_a_module_process(sim, tmp_path):
+    run, _result = record(sim, tmp_path, env={'HWMEETING_DIRECT_EXECUTION': 'false'})
+    assert PROCESS + 'HWMEETING_DIRECT_EXECUTION=false' in run.out
+    assert DIRECT not in run.out
+    assert used_module_file(run)
+
+
+def test_a_switch_that_is_not_a_boolean_is_said_and_runs_as_a_module_process(sim, tmp_path):
+    run, _result = record(sim, tmp_path, env={'HWMEETING_DIRECT_EXECUTION': 'maybe'})
+    assert 'HWMEETING_DIRECT_EXECUTION=maybe is not a boolean' in run.out
+    assert used_module_file(run)
+
+
+def test_another_python_runs_as_a_module_process(sim, tmp_path):
+    python = tmp_path / 'python3'
+    python.symlink_to(sys.executable)
+    run, _result = record(sim, tmp_path, '-e', 'ansible_python_interpreter=%s' % python)
+    assert PROCESS + 'ansible_python_interpreter is %s' % python in run.out, [
+        line for line in run.out.splitlines() if 'runs ' in line]
+    assert used_module_file(run)
+
+
+def test_both_ways_give_the_same_result(sim, tmp_path):
+    results = {}
+    for way, env in (('direct', {}), ('process', {'HWMEETING_DIRECT_EXECUTION': 'false'})):
+        sim.set_meeting(KEYNOTE, recording=False)
+        _run, result = record(sim, tmp_path, env=env)
+        results[way] = result
+    assert results['direct'] == results['process']
+
+
+def write_play(tmp_path, tasks):
+    path = str(tmp_path / 'play.yml')
+    with open(path, 'w') as handle:
+        yaml.safe_dump([{'name': 'Play', 'hosts': 'localhost', 'gather_facts': False, 'tasks': tasks}], handle)
+    return path
+
+
+def test_async_runs_as_a_module_process(sim, tmp_path):
+    play = write_play(tmp_path, [
+        {'name': 'Record in the background', 'async': 60, 'poll': 1, 'register': 'result',
+         'hwcloud.meeting.meeting_record': dict(CONTROL, state='started', api_url='{{ sim_url }}')},
+        {'ansible.builtin.assert': {'that': ['result is changed', 'result.recording']}},
+    ])
+    run = run_playbook(play, sim, '-vvvv')
+    assert run.rc == 0, run
+    assert PROCESS + 'the task is async' in run.out
+    assert sim.meeting(KEYNOTE)['recording'] is True
+
+
+def test_task_environment_reaches_the_module_and_stays_with_its_item(sim, tmp_path):
+    """The `environment` keyword feeds the HWMEETING_* fallbacks as it does a
+    module process; a loop item's environment does not carry over."""
+    play = write_play(tmp_path, [
+        {'name': 'Two items, the first with certificate checks off from the environment',
+         'hwcloud.meeting.meeting_info': dict(CONTROL, api_url='{{ sim_url }}'),
+         'environment': {'HWMEETING_VALIDATE_CERTS': "{{ 'false' if item == 1 else '' }}"},
+         'loop': [1, 2], 'register': 'info'},
+        {'ansible.builtin.copy': {'content': '{{ info | to_json }}', 'dest': str(tmp_path / 'info.json')}},
+    ])
+    run = run_playbook(play, sim, '-vvvv')
+    assert run.rc == 0, run
+    assert DIRECT.replace('meeting_record', 'meeting_info') in run.out
+    with open(str(tmp_path / 'info.json')) as handle:
+        first, second = yaml.safe_load(handle)['results']
+    assert first['invocation']['module_args']['validate_certs'] is False
+    assert 'validate_certs is false: the certificate of %s is not checked' % sim.url in run.out
+    assert second['invocation']['module_args']['validate_certs'] is True
+    # (A warning of one item cannot reach the next: the unit tests of
+    # direct_execution check that; here the display would merge the two.)

@@ -1,0 +1,139 @@
+# Unit tests of direct execution: when a task may run inside the Ansible
+# worker, and that running there leaves the worker as it found it.
+# (tests/integration/test_direct_execution.py runs both ways for real.)
+import importlib
+import os
+import sys
+
+import pytest
+from ansible.module_utils import _internal, basic
+from ansible.module_utils.common import warnings as module_warnings
+
+
+def _import_as_a_test():
+    """Importing controller code (the action plugin) marks the whole process
+    as Ansible's controller, and module_utils then send warnings to the
+    display instead of the result. The modules' unit tests share this
+    process, so that is put back as it was."""
+    saved = (_internal.is_controller, _internal.import_controller_module, _internal.get_controller_serialize_map)
+    try:
+        return importlib.import_module('ansible_collections.hwcloud.meeting.plugins.plugin_utils.direct_execution')
+    finally:
+        _internal.is_controller, _internal.import_controller_module, _internal.get_controller_serialize_map = saved
+
+
+direct_execution = _import_as_a_test()
+MeetingAction = direct_execution.MeetingAction
+_as_module = direct_execution._as_module
+
+
+class Fake(object):
+    def __init__(self, **attributes):
+        self.__dict__.update(attributes)
+
+
+class Templar(object):
+    def template(self, value):
+        return value
+
+
+def action(transport='local', async_val=0, become=False):
+    plugin = MeetingAction.__new__(MeetingAction)
+    plugin._connection = Fake(transport=transport)
+    plugin._task = Fake(async_val=async_val, action='hwcloud.meeting.meeting_record')
+    plugin._play_context = Fake(become=become)
+    plugin._templar = Templar()
+    return plugin
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    monkeypatch.delenv('HWMEETING_DIRECT_EXECUTION', raising=False)
+    monkeypatch.delenv('ANSIBLE_PYTHON_INTERPRETER', raising=False)
+
+
+@pytest.fixture
+def warnings_shown(monkeypatch):
+    shown = []
+    monkeypatch.setattr(direct_execution.display, 'warning', shown.append)
+    return shown
+
+
+@pytest.mark.parametrize('task_vars', [
+    {},
+    {'ansible_python_interpreter': sys.executable},
+    {'ansible_python_interpreter': 'auto_silent'},
+], ids=['interpreter unset', 'the Python running Ansible', 'auto'])
+def test_local_tasks_run_in_the_worker(task_vars):
+    assert action()._direct_execution_refusal(task_vars) is None
+
+
+@pytest.mark.parametrize('setting', ['true', 'yes', '1', '', '  '])
+def test_switch_on_or_unset_keeps_direct_execution(monkeypatch, setting):
+    monkeypatch.setenv('HWMEETING_DIRECT_EXECUTION', setting)
+    assert action()._direct_execution_refusal({}) is None
+
+
+@pytest.mark.parametrize('plugin, task_vars, reason', [
+    (action(transport='ssh'), {}, 'the connection is not local'),
+    (action(async_val=60), {}, 'the task is async'),
+    (action(become=True), {}, 'the task uses become'),
+    (action(), {'ansible_python_interpreter': '/opt/other/bin/python3'},
+     'ansible_python_interpreter is /opt/other/bin/python3, not the Python running Ansible'),
+], ids=['ssh', 'async', 'become', 'another Python'])
+def test_module_process_when_it_could_make_a_difference(plugin, task_vars, reason):
+    assert reason in plugin._direct_execution_refusal(task_vars)
+
+
+def test_configured_interpreter_counts_when_no_variable_sets_one(monkeypatch):
+    monkeypatch.setenv('ANSIBLE_PYTHON_INTERPRETER', '/opt/other/bin/python3')
+    assert 'ansible_python_interpreter is /opt/other/bin/python3' in action()._direct_execution_refusal({})
+
+
+@pytest.mark.parametrize('setting', ['false', 'no', '0', 'off'])
+def test_switch_off(monkeypatch, warnings_shown, setting):
+    monkeypatch.setenv('HWMEETING_DIRECT_EXECUTION', setting)
+    assert action()._direct_execution_refusal({}) == 'HWMEETING_DIRECT_EXECUTION=%s' % setting
+    assert warnings_shown == []
+
+
+def test_a_switch_that_is_not_a_boolean_is_warned_about(monkeypatch, warnings_shown):
+    monkeypatch.setenv('HWMEETING_DIRECT_EXECUTION', 'maybe')
+    assert 'is not a boolean' in action()._direct_execution_refusal({})
+    assert len(warnings_shown) == 1 and 'HWMEETING_DIRECT_EXECUTION=maybe' in warnings_shown[0]
+
+
+def test_no_requests_in_the_ansible_python(monkeypatch):
+    real = direct_execution.importlib.util.find_spec
+    monkeypatch.setattr(direct_execution.importlib.util, 'find_spec',
+                        lambda name, *args: None if name == 'requests' else real(name, *args))
+    assert 'has no requests' in action()._direct_execution_refusal({})
+
+
+def test_an_ansible_core_without_support(monkeypatch):
+    monkeypatch.setattr(direct_execution, 'HAS_CORE_SUPPORT', False)
+    assert 'no support' in action()._direct_execution_refusal({})
+
+
+def test_running_as_a_module_leaves_the_worker_as_it_was(monkeypatch):
+    monkeypatch.delenv('HWMEETING_TEST_VARIABLE', raising=False)
+    before = (basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE, _internal.is_controller,
+              dict(os.environ), dict(module_warnings._global_warnings))
+    with _as_module(b'{"ANSIBLE_MODULE_ARGS": {}}', {'HWMEETING_TEST_VARIABLE': 'set'}):
+        assert basic._ANSIBLE_ARGS == b'{"ANSIBLE_MODULE_ARGS": {}}'
+        assert basic._ANSIBLE_PROFILE == direct_execution.PROFILE
+        assert _internal.is_controller is False
+        assert os.environ['HWMEETING_TEST_VARIABLE'] == 'set'
+        module_warnings.warn('a warning of this item')
+        assert len(module_warnings.get_warnings()) == 1
+    after = (basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE, _internal.is_controller,
+             dict(os.environ), dict(module_warnings._global_warnings))
+    assert after == before
+
+
+def test_state_is_restored_when_the_module_raises():
+    before = (basic._ANSIBLE_ARGS, _internal.is_controller, dict(os.environ))
+    with pytest.raises(RuntimeError):
+        with _as_module(b'{}', {'HWMEETING_TEST_VARIABLE': 'set'}):
+            raise RuntimeError('a bug')
+    assert (basic._ANSIBLE_ARGS, _internal.is_controller, dict(os.environ)) == before
