@@ -12,6 +12,10 @@ Prints a table and writes results.json and wall_time.png to --out:
   against N ansible.builtin.uri GET tasks, less a playbook with no task;
 - wall time against the number of meetings (--sizes), plotted.
 
+The collection is measured as shipped (with a local connection its modules
+run inside Ansible's worker process, docs/direct_execution.md) and, for
+comparison, as module processes (HWMEETING_DIRECT_EXECUTION=false).
+
 Every run starts from meetings that are scheduled, and an empty token cache.
 """
 import argparse
@@ -36,6 +40,10 @@ BIN = os.path.dirname(sys.executable)
 ACCOUNT, ACCOUNT_PASSWORD = 'bench@example.com', 'bench-account-password'
 URI_PLAYBOOK = os.path.join(HERE, 'uri_event_start.yml')
 COLLECTION_PLAYBOOK = os.path.join(ROOT, 'playbooks', 'event_start.yml')
+MODULE_PROCESS = {'HWMEETING_DIRECT_EXECUTION': 'false'}
+# name: (playbook, environment); run in this order, alternately
+VARIANTS = (('uri', URI_PLAYBOOK, {}), ('collection', COLLECTION_PLAYBOOK, {}),
+            ('module_process', COLLECTION_PLAYBOOK, MODULE_PROCESS))
 
 
 def meetings_config(count):
@@ -75,8 +83,9 @@ class Bench(object):
                         ANSIBLE_INVENTORY_UNPARSED_WARNING='false', HWMEETING_TOKEN_CACHE_DIR=self.cache,
                         ANSIBLE_COLLECTIONS_PATH=os.environ.get('ANSIBLE_COLLECTIONS_PATH')
                         or os.path.join(ROOT, '.build', 'collections'))
+        self.env.pop('HWMEETING_DIRECT_EXECUTION', None)
 
-    def playbook(self, path, inventory=None, extra=None):
+    def playbook(self, path, inventory=None, extra=None, env=None):
         """Run a playbook; its wall time in seconds."""
         command = [os.path.join(BIN, 'ansible-playbook'), path, '-f', str(self.args.forks)]
         if inventory:
@@ -84,17 +93,18 @@ class Bench(object):
         for key, value in (extra or {}).items():
             command += ['-e', '%s=%s' % (key, value)]
         started = time.monotonic()
-        completed = subprocess.run(command, env=self.env, capture_output=True, text=True, check=False)
+        completed = subprocess.run(command, env=dict(self.env, **(env or {})), capture_output=True, text=True,
+                                   check=False)
         elapsed = time.monotonic() - started
         if completed.returncode != 0:
             sys.exit('%s failed:\n%s' % (os.path.basename(path), completed.stdout[-3000:] + completed.stderr[-2000:]))
         return elapsed
 
-    def event_start(self, sim, inventory, playbook):
+    def event_start(self, sim, inventory, playbook, env):
         """One cold run: scheduled meetings, no cached token. (seconds, calls)"""
         sim.reset()
         shutil.rmtree(self.cache, ignore_errors=True)
-        seconds = self.playbook(playbook, inventory)
+        seconds = self.playbook(playbook, inventory, env=env)
         calls = len(sim.calls)
         for meeting in sim._state.list_meetings():
             assert meeting['state'] == 'Created' and meeting['recording'] and meeting['live'], meeting['id']
@@ -102,14 +112,14 @@ class Bench(object):
         return seconds, calls
 
     def compare(self, count, runs):
-        """The two playbooks alternately, `runs` times each, on `count` meetings."""
+        """The playbooks alternately, `runs` times each, on `count` meetings."""
         config = meetings_config(count)
         with Simulator(config=config, delay=self.args.latency) as sim:
             inventory = write_inventory(self.workdir, config, sim.url)
-            results = {'uri': [], 'collection': []}
+            results = dict((name, []) for name, _playbook, _env in VARIANTS)
             for _run in range(runs):
-                for name, playbook in (('uri', URI_PLAYBOOK), ('collection', COLLECTION_PLAYBOOK)):
-                    results[name].append(self.event_start(sim, inventory, playbook))
+                for name, playbook, env in VARIANTS:
+                    results[name].append(self.event_start(sim, inventory, playbook, env))
         return {name: {'seconds': [seconds for seconds, _calls in values],
                        'median': statistics.median(seconds for seconds, _calls in values),
                        'calls': values[0][1]}
@@ -141,15 +151,18 @@ class Bench(object):
             extra = {'meeting_api_url': sim.url, 'control_token': token}
             shutil.rmtree(self.cache, ignore_errors=True)
             self.playbook(playbooks['collection'], extra=extra)  # leaves its control token in the cache
-            times = {'collection': [], 'uri': [], 'empty': []}
+            runs_of = (('uri', 'uri', {}), ('collection', 'collection', {}),
+                       ('module_process', 'collection', MODULE_PROCESS), ('empty', 'empty', {}))
+            times = dict((name, []) for name, _playbook, _env in runs_of)
             for _run in range(runs):
-                for name in ('uri', 'collection', 'empty'):
-                    times[name].append(self.playbook(playbooks[name], extra=extra))
+                for name, playbook, env in runs_of:
+                    times[name].append(self.playbook(playbooks[playbook], extra=extra, env=env))
             sim.clear_calls()
             self.playbook(playbooks['collection'], extra=extra)
             calls_per_noop = len(sim.calls) / float(repeat)
         empty = statistics.median(times['empty'])
-        per_task = {name: (statistics.median(times[name]) - empty) / repeat for name in ('collection', 'uri')}
+        per_task = {name: (statistics.median(times[name]) - empty) / repeat
+                    for name in ('collection', 'uri', 'module_process')}
         return {'per_task_seconds': per_task, 'playbook_seconds': times, 'calls_per_noop_task': calls_per_noop}
 
 
@@ -161,7 +174,8 @@ def plot(scaling, path):
     sizes = sorted(int(size) for size in scaling)
     figure, axes = pyplot.subplots(figsize=(7, 4.5), dpi=110)
     for name, label, marker in (('uri', 'ansible.builtin.uri playbook', 'o'),
-                                ('collection', 'hwcloud.meeting.event_start', 's')):
+                                ('collection', 'hwcloud.meeting.event_start', 's'),
+                                ('module_process', 'event_start, HWMEETING_DIRECT_EXECUTION=false', '^')):
         axes.plot(sizes, [scaling[str(size)][name]['median'] for size in sizes], marker=marker, label=label)
     axes.set_xlabel('meetings (inventory hosts)')
     axes.set_ylabel('wall time of the event start (s)')
@@ -192,26 +206,38 @@ def main():
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
-    ratio = comparison['collection']['median'] / comparison['uri']['median']
-    task_ratio = per_task['per_task_seconds']['collection'] / per_task['per_task_seconds']['uri']
+    uri = comparison['uri']['median']
+    ratio = comparison['collection']['median'] / uri
+    process_ratio = comparison['module_process']['median'] / uri
+    seconds = per_task['per_task_seconds']
+    task_ratio = seconds['collection'] / seconds['uri']
     results = {'settings': vars(args), 'event_start': comparison, 'wall_time_ratio': ratio,
-               'per_task': per_task, 'per_task_ratio': task_ratio, 'scaling': scaling}
+               'module_process_wall_time_ratio': process_ratio, 'per_task': per_task, 'per_task_ratio': task_ratio,
+               'module_process_per_task_ratio': seconds['module_process'] / seconds['uri'], 'scaling': scaling}
     with open(os.path.join(args.out, 'results.json'), 'w') as handle:
         json.dump(results, handle, indent=2)
     plot(scaling, os.path.join(args.out, 'wall_time.png'))
 
     rows = [
         ('event start, %d meetings, forks %d: median wall time (s)' % (args.meetings, args.forks),
-         '%.2f' % comparison['uri']['median'], '%.2f' % comparison['collection']['median'], '%.2f' % ratio),
+         '%.2f' % uri, '%.2f' % comparison['collection']['median'], '%.2f' % ratio),
+        ('  the same, modules as module processes (s)', '%.2f' % uri,
+         '%.2f' % comparison['module_process']['median'], '%.2f' % process_ratio),
         ('event start: HTTP calls per run', str(comparison['uri']['calls']), str(comparison['collection']['calls']),
          '%.2f' % (float(comparison['collection']['calls']) / comparison['uri']['calls'])),
-        ('one task (no-op record vs uri GET): wall time (s)', '%.3f' % per_task['per_task_seconds']['uri'],
-         '%.3f' % per_task['per_task_seconds']['collection'], '%.2f' % task_ratio),
+        ('one task (no-op record vs uri GET): wall time (s)', '%.3f' % seconds['uri'],
+         '%.3f' % seconds['collection'], '%.2f' % task_ratio),
+        ('  the same, as a module process (s)', '%.3f' % seconds['uri'], '%.3f' % seconds['module_process'],
+         '%.2f' % (seconds['module_process'] / seconds['uri'])),
     ]
-    rows += [('event start, %s meetings: wall time (s)' % size, '%.2f' % scaling[size]['uri']['median'],
-              '%.2f' % scaling[size]['collection']['median'],
-              '%.2f' % (scaling[size]['collection']['median'] / scaling[size]['uri']['median']))
-             for size in sorted(scaling, key=int)]
+    for size in sorted(scaling, key=int):
+        figures = scaling[size]
+        rows.append(('event start, %s meetings: wall time (s)' % size, '%.2f' % figures['uri']['median'],
+                     '%.2f' % figures['collection']['median'],
+                     '%.2f' % (figures['collection']['median'] / figures['uri']['median'])))
+        rows.append(('  the same, as module processes (s)', '%.2f' % figures['uri']['median'],
+                     '%.2f' % figures['module_process']['median'],
+                     '%.2f' % (figures['module_process']['median'] / figures['uri']['median'])))
     width = max(len(row[0]) for row in rows)
     title = 'figure (latency %d ms, runs %d)' % (args.latency * 1000, args.runs)
     print('\n%-*s  %10s  %12s  %6s' % (width, title, 'uri', 'collection', 'ratio'))
