@@ -41,6 +41,7 @@ from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_text
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
+from ansible.plugins.action.normal import ActionModule as NormalAction
 from ansible.utils.display import Display
 from ansible.vars.clean import remove_internal_keys
 
@@ -60,27 +61,20 @@ PROFILE = 'legacy'
 SWITCH = 'HWMEETING_DIRECT_EXECUTION'
 
 
-class MeetingAction(ActionBase):
-    """The action plugin of every hwcloud.meeting module."""
-
-    _supports_check_mode = True
-    _supports_async = True
+class MeetingAction(NormalAction):
+    """The action plugin of every hwcloud.meeting module: ansible-core's
+    normal action (a module process), unless the module can run directly."""
 
     def run(self, tmp=None, task_vars=None):
-        result = super(MeetingAction, self).run(tmp, task_vars)
-        del tmp
         task_vars = task_vars or {}
         refusal = self._direct_execution_refusal(task_vars)
         if refusal:
             display.vvvv('%s runs as a module process: %s' % (self._task.action, refusal),
                          host=task_vars.get('inventory_hostname'))
-            wrap_async = self._task.async_val and not self._connection.has_native_async
-            result.update(self._execute_module(task_vars=task_vars, wrap_async=wrap_async))
-            if not wrap_async:
-                self._remove_tmp_path(self._connection._shell.tmpdir)
-            return result
+            return super(MeetingAction, self).run(tmp, task_vars)
         display.vvvv('%s runs in the Ansible worker process (direct execution)' % self._task.action,
                      host=task_vars.get('inventory_hostname'))
+        result = ActionBase.run(self, tmp, task_vars)  # the base checks of every action, without a module process
         result.update(self._execute_directly(task_vars))
         return result
 
@@ -152,20 +146,19 @@ def _as_module(payload, environment):
     """What a module process would have: its arguments, the task's environment,
     module_utils in target mode, and no warning left from an earlier item."""
     saved_environ = dict(os.environ)
-    saved = (basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE, _internal.is_controller,
-             dict(module_warnings._global_warnings), dict(module_warnings._global_deprecations))
-    basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE = payload, PROFILE
-    _internal.is_controller = False
-    module_warnings._global_warnings.clear()
-    module_warnings._global_deprecations.clear()
+    saved_module = (basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE, _internal.is_controller)
+    registries = (module_warnings._global_warnings, module_warnings._global_deprecations)
+    saved_registries = [dict(registry) for registry in registries]
+    basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE, _internal.is_controller = payload, PROFILE, False
+    for registry in registries:
+        registry.clear()
     os.environ.update(dict((to_text(key), to_text(value)) for key, value in environment.items()))
     try:
         yield
     finally:
-        basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE, _internal.is_controller = saved[:3]
-        module_warnings._global_warnings.clear()
-        module_warnings._global_warnings.update(saved[3])
-        module_warnings._global_deprecations.clear()
-        module_warnings._global_deprecations.update(saved[4])
+        basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE, _internal.is_controller = saved_module
+        for registry, saved in zip(registries, saved_registries):
+            registry.clear()
+            registry.update(saved)
         os.environ.clear()
         os.environ.update(saved_environ)
