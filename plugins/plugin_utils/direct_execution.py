@@ -21,9 +21,13 @@ in-worker execution (ansible.netcommon's ``import_modules``).
 It runs as an ordinary module process instead (and ``-vvvv`` says why) when
 the connection is not ``local``, the task uses ``become`` or ``async``,
 ``ansible_python_interpreter`` names another Python than the one running
-Ansible, that Python cannot import ``requests``, the ansible-core version
-lacks what this needs, or ``HWMEETING_DIRECT_EXECUTION=false`` is set in the
-controller's environment.
+Ansible, that Python cannot import ``requests``, the ansible-core version is
+not one listed in DIRECT_EXECUTION_CORE_VERSIONS or lacks anything this uses,
+or ``HWMEETING_DIRECT_EXECUTION=false`` is set in the controller's environment.
+
+ansible-core's private names are looked up only when a task may run directly,
+never when this file is imported, so a release that moved them still loads
+the plugin and runs every task as a module process.
 """
 
 from __future__ import annotations
@@ -37,28 +41,54 @@ import os
 import sys
 
 from ansible import constants as C
-from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_text
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.plugins.action.normal import ActionModule as NormalAction
+from ansible.release import __version__ as ANSIBLE_CORE_VERSION
 from ansible.utils.display import Display
-from ansible.vars.clean import remove_internal_keys
-
-try:
-    from ansible.module_utils import _internal
-    from ansible.module_utils.common import warnings as module_warnings
-    from ansible.module_utils.common.json import Direction, get_module_encoder
-    HAS_CORE_SUPPORT = hasattr(basic, '_ANSIBLE_PROFILE') and hasattr(_internal, 'is_controller')
-except ImportError:  # ansible-core before 2.19
-    HAS_CORE_SUPPORT = False
 
 display = Display()
 
 COLLECTION = 'hwcloud.meeting'
+# The ansible-core release lines whose private internals (below) direct
+# execution was written for and that the project's suites have run on. Any
+# other version, older or newer, runs the module as a process: a newer
+# ansible-core may move or change what this uses (2.21 did) without notice.
+DIRECT_EXECUTION_CORE_VERSIONS = ('2.19',)
 # Our modules declare no serialization profile: ansible-core gives them this one.
 PROFILE = 'legacy'
 SWITCH = 'HWMEETING_DIRECT_EXECUTION'
+
+
+def core_line(version=None):
+    """'2.19' of '2.19.14' (or of '2.19.0rc1'); of the running ansible-core by default."""
+    return '.'.join(to_text(version or ANSIBLE_CORE_VERSION).split('.')[:2])
+
+
+class _Core(object):
+    """ansible-core's private names that direct execution uses, looked up
+    only when a task may run directly (never when this file is imported)."""
+
+    def __init__(self):
+        from ansible.module_utils import basic, _internal
+        from ansible.module_utils.common import warnings as module_warnings
+        from ansible.module_utils.common.json import Direction, get_module_encoder
+        from ansible.vars.clean import remove_internal_keys
+
+        self.basic = basic
+        self.internal = _internal
+        self.module_warnings = module_warnings
+        self.remove_internal_keys = remove_internal_keys
+        self.encoder = get_module_encoder(PROFILE, Direction.CONTROLLER_TO_MODULE)
+        missing = [name for owner, name in (
+            (basic, '_ANSIBLE_ARGS'), (basic, '_ANSIBLE_PROFILE'), (_internal, 'is_controller'),
+            (module_warnings, '_global_warnings'), (module_warnings, '_global_deprecations'),
+            (ActionBase, '_update_module_args'), (ActionBase, '_parse_returned_data'),
+            (ActionBase, '_compute_environment_string'),
+        ) if not hasattr(owner, name)]
+        if missing:
+            raise ImportError('missing %s' % ', '.join(missing))
 
 
 class MeetingAction(NormalAction):
@@ -68,6 +98,15 @@ class MeetingAction(NormalAction):
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         refusal = self._direct_execution_refusal(task_vars)
+        if not refusal:
+            # Anything missing or failing before the module runs means a
+            # module process, never a failed task: nothing has been sent yet.
+            try:
+                core = _Core()
+                payload, environment = self._prepare(core, task_vars)
+            except Exception as error:  # pylint: disable=broad-exception-caught
+                refusal = 'ansible-core %s lacks what direct execution uses (%s: %s)' % (
+                    ANSIBLE_CORE_VERSION, type(error).__name__, to_text(error))
         if refusal:
             display.vvvv('%s runs as a module process: %s' % (self._task.action, refusal),
                          host=task_vars.get('inventory_hostname'))
@@ -75,7 +114,7 @@ class MeetingAction(NormalAction):
         display.vvvv('%s runs in the Ansible worker process (direct execution)' % self._task.action,
                      host=task_vars.get('inventory_hostname'))
         result = ActionBase.run(self, tmp, task_vars)  # the base checks of every action, without a module process
-        result.update(self._execute_directly(task_vars))
+        result.update(self._execute_directly(core, payload, environment))
         return result
 
     # -- when ----------------------------------------------------------------
@@ -91,8 +130,9 @@ class MeetingAction(NormalAction):
                 display.warning('%s=%s is not a boolean (true or false); %s runs as a module process.'
                                 % (SWITCH, switch, self._task.action))
                 return '%s=%s is not a boolean' % (SWITCH, switch)
-        if not HAS_CORE_SUPPORT:
-            return 'this ansible-core has no support for it (2.19 or later has)'
+        if core_line() not in DIRECT_EXECUTION_CORE_VERSIONS:
+            return 'direct execution is only used on ansible-core %s, and this is %s' % (
+                ' and '.join(DIRECT_EXECUTION_CORE_VERSIONS), ANSIBLE_CORE_VERSION)
         if getattr(self._connection, 'transport', None) != 'local':
             return 'the connection is not local'
         if self._task.async_val:
@@ -116,20 +156,26 @@ class MeetingAction(NormalAction):
 
     # -- how -----------------------------------------------------------------
 
-    def _execute_directly(self, task_vars):
-        name = self._load_name.rsplit('.', 1)[-1]
+    def _module_name(self):
+        return self._load_name.rsplit('.', 1)[-1]
+
+    def _prepare(self, core, task_vars):
+        """The module's arguments as a module process would get them, and the
+        task's environment."""
         module_args = dict(self._task.args)
-        self._update_module_args('%s.%s' % (COLLECTION, name), module_args, task_vars)
-        encoder = get_module_encoder(PROFILE, Direction.CONTROLLER_TO_MODULE)
-        payload = json.dumps({'ANSIBLE_MODULE_ARGS': module_args}, cls=encoder).encode('utf-8')
+        self._update_module_args('%s.%s' % (COLLECTION, self._module_name()), module_args, task_vars)
+        payload = json.dumps({'ANSIBLE_MODULE_ARGS': module_args}, cls=core.encoder).encode('utf-8')
         environment = {}
         self._compute_environment_string(environment)
+        return payload, environment
 
+    def _execute_directly(self, core, payload, environment):
         stdout = io.StringIO()
         stderr = ''
-        with _as_module(payload, environment):
+        with _as_module(core, payload, environment):
             try:
-                module = importlib.import_module('ansible_collections.%s.plugins.modules.%s' % (COLLECTION, name))
+                module = importlib.import_module('ansible_collections.%s.plugins.modules.%s'
+                                                 % (COLLECTION, self._module_name()))
                 with contextlib.redirect_stdout(stdout):
                     module.main()
             except SystemExit:
@@ -137,26 +183,31 @@ class MeetingAction(NormalAction):
             except Exception as error:  # a bug of ours: in words, as a module process would fail
                 stderr = '%s: %s' % (type(error).__name__, to_text(error))
         data = self._parse_returned_data({'rc': 0, 'stdout': stdout.getvalue(), 'stderr': stderr}, PROFILE)
-        remove_internal_keys(data)
+        if not isinstance(data, dict):  # cannot happen on a listed version; the module has run, so say so
+            return {'failed': True, 'msg': '%s ran, but ansible-core %s gave its result as %s; set %s=false and '
+                                           'report this to hwcloud.meeting.'
+                                           % (self._task.action, ANSIBLE_CORE_VERSION, type(data).__name__, SWITCH)}
+        core.remove_internal_keys(data)
         return data
 
 
 @contextlib.contextmanager
-def _as_module(payload, environment):
+def _as_module(core, payload, environment):
     """What a module process would have: its arguments, the task's environment,
     module_utils in target mode, and no warning left from an earlier item."""
+    basic, internal, module_warnings = core.basic, core.internal, core.module_warnings
     saved_environ = dict(os.environ)
-    saved_module = (basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE, _internal.is_controller)
+    saved_module = (basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE, internal.is_controller)
     registries = (module_warnings._global_warnings, module_warnings._global_deprecations)
     saved_registries = [dict(registry) for registry in registries]
-    basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE, _internal.is_controller = payload, PROFILE, False
+    basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE, internal.is_controller = payload, PROFILE, False
     for registry in registries:
         registry.clear()
     os.environ.update(dict((to_text(key), to_text(value)) for key, value in environment.items()))
     try:
         yield
     finally:
-        basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE, _internal.is_controller = saved_module
+        basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE, internal.is_controller = saved_module
         for registry, saved in zip(registries, saved_registries):
             registry.clear()
             registry.update(saved)

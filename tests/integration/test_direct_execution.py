@@ -4,6 +4,7 @@
 # check which way a task took (from the -vvvv line the action plugin writes),
 # that both ways give the same result, and that nothing of one task or loop
 # item (environment, warnings) leaks into the next.
+import os
 import sys
 
 import yaml
@@ -107,3 +108,23 @@ def test_task_environment_reaches_the_module_and_stays_with_its_item(sim, tmp_pa
     assert second['invocation']['module_args']['validate_certs'] is True
     # (A warning of one item cannot reach the next: the unit tests of
     # direct_execution check that; here the display would merge the two.)
+
+
+def test_an_ansible_core_that_moved_its_internals_runs_the_task_as_a_module_process(sim, tmp_path):
+    """ansible-core 2.21 has no ansible.vars.clean.remove_internal_keys. A
+    worker whose ansible-core lacks it (removed here after ansible-core's own
+    action base has imported it, as 2.21 looks to our plugin) still runs
+    every task, as a module process, with the same result."""
+    shim = tmp_path / 'shim'
+    shim.mkdir()
+    (shim / 'sitecustomize.py').write_text(
+        'import ansible.plugins.action  # ansible-core keeps its own reference\n'
+        'import ansible.vars.clean\n'
+        'del ansible.vars.clean.remove_internal_keys\n')
+    path = '%s%s%s' % (shim, os.pathsep, os.environ.get('PYTHONPATH', ''))
+    run, result = record(sim, tmp_path, env={'PYTHONPATH': path})
+    assert PROCESS + 'ansible-core ' in run.out and 'remove_internal_keys' in run.out, [
+        line for line in run.out.splitlines() if 'runs ' in line]
+    assert DIRECT not in run.out
+    assert used_module_file(run)
+    assert result['state_verified'] is True

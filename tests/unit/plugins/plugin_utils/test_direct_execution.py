@@ -2,6 +2,7 @@
 # worker, and that running there leaves the worker as it found it.
 # (tests/integration/test_direct_execution.py runs both ways for real.)
 import importlib
+import importlib.util
 import os
 import sys
 
@@ -110,16 +111,151 @@ def test_no_requests_in_the_ansible_python(monkeypatch):
     assert 'has no requests' in action()._direct_execution_refusal({})
 
 
-def test_an_ansible_core_without_support(monkeypatch):
-    monkeypatch.setattr(direct_execution, 'HAS_CORE_SUPPORT', False)
-    assert 'no support' in action()._direct_execution_refusal({})
+@pytest.mark.parametrize('version', ['2.16.19', '2.18.12', '2.20.0', '2.21.5', '3.0.0'])
+def test_an_unlisted_ansible_core_version_runs_as_a_module_process(monkeypatch, version):
+    monkeypatch.setattr(direct_execution, 'ANSIBLE_CORE_VERSION', version)
+    assert direct_execution.core_line(version) not in direct_execution.DIRECT_EXECUTION_CORE_VERSIONS
+    assert 'this is %s' % version in action()._direct_execution_refusal({})
+
+
+def test_the_listed_versions_are_the_tested_one():
+    # make test runs the suites on the ansible-core of tests/requirements.txt: the
+    # version it installs must be one direct execution is used on.
+    assert direct_execution.core_line() in direct_execution.DIRECT_EXECUTION_CORE_VERSIONS
+
+
+class ProcessPath(object):
+    """Stands in for ansible-core's normal action (the module process)."""
+
+    def __init__(self, monkeypatch, module):
+        self.calls = []
+        self.result = {'changed': False, 'recording': True, 'state_verified': True}
+        monkeypatch.setattr(module.NormalAction, 'run', self._run)
+
+    def _run(self, plugin, tmp=None, task_vars=None):
+        self.calls.append(task_vars)
+        return dict(self.result)
+
+
+def runnable_action(module):
+    plugin = module.MeetingAction.__new__(module.MeetingAction)
+    plugin._connection = Fake(transport='local')
+    plugin._task = Fake(async_val=0, action='hwcloud.meeting.meeting_record', args={'state': 'started'})
+    plugin._play_context = Fake(become=False)
+    plugin._templar = Templar()
+    plugin._load_name = 'hwcloud.meeting.meeting_record'
+    return plugin
+
+
+def shown_vvvv(monkeypatch, module):
+    lines = []
+    monkeypatch.setattr(module.display, 'vvvv', lambda msg, host=None: lines.append(msg))
+    return lines
+
+
+def test_an_unlisted_version_runs_the_task_as_a_process(monkeypatch):
+    monkeypatch.setattr(direct_execution, 'ANSIBLE_CORE_VERSION', '2.20.3')
+    process = ProcessPath(monkeypatch, direct_execution)
+    lines = shown_vvvv(monkeypatch, direct_execution)
+    monkeypatch.setattr(direct_execution.MeetingAction, '_execute_directly',
+                        lambda *args: pytest.fail('ran directly on an unlisted version'))
+    result = runnable_action(direct_execution).run(task_vars={'inventory_hostname': 'keynote'})
+    assert result == process.result
+    assert len(process.calls) == 1
+    assert lines == ['hwcloud.meeting.meeting_record runs as a module process: direct execution is only '
+                     'used on ansible-core %s, and this is 2.20.3'
+                     % ' and '.join(direct_execution.DIRECT_EXECUTION_CORE_VERSIONS)]
+
+
+def fresh_copy_of_the_plugin_utils():
+    """Import direct_execution anew (under another name), as a worker of an
+    ansible-core with another layout would."""
+    spec = importlib.util.spec_from_file_location('hwmeeting_direct_execution_copy', direct_execution.__file__)
+    module = importlib.util.module_from_spec(spec)
+    saved = (_internal.is_controller, _internal.import_controller_module, _internal.get_controller_serialize_map)
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        _internal.is_controller, _internal.import_controller_module, _internal.get_controller_serialize_map = saved
+    return module
+
+
+@pytest.fixture
+def layout_of_ansible_core_2_21(monkeypatch):
+    """What ansible-core 2.21 looks like to the plugin: remove_internal_keys is
+    gone (2.21 has only strip_internal_keys), the result parser returns an
+    object that is not a dict, and the version is 2.21.5."""
+    import ansible.release
+    import ansible.vars.clean
+    from ansible.plugins.action import ActionBase
+
+    class UnifiedTaskResult(object):
+        pass
+
+    monkeypatch.delattr(ansible.vars.clean, 'remove_internal_keys')
+    monkeypatch.setattr(ActionBase, '_parse_returned_data', lambda self, *args, **kwargs: UnifiedTaskResult())
+    monkeypatch.setattr(ansible.release, '__version__', '2.21.5')
+
+
+def test_the_layout_of_ansible_core_2_21_runs_the_task_as_a_process(monkeypatch, layout_of_ansible_core_2_21):
+    module = fresh_copy_of_the_plugin_utils()  # importing it must not fail
+    process = ProcessPath(monkeypatch, module)
+    lines = shown_vvvv(monkeypatch, module)
+    result = runnable_action(module).run(task_vars={})
+    assert result == process.result
+    assert len(process.calls) == 1
+    assert len(lines) == 1 and 'runs as a module process' in lines[0] and '2.21.5' in lines[0]
+
+
+def test_a_listed_version_missing_a_private_name_runs_the_task_as_a_process(monkeypatch):
+    import ansible.vars.clean
+    monkeypatch.delattr(ansible.vars.clean, 'remove_internal_keys')
+    process = ProcessPath(monkeypatch, direct_execution)
+    lines = shown_vvvv(monkeypatch, direct_execution)
+    monkeypatch.setattr(direct_execution.MeetingAction, '_execute_directly',
+                        lambda *args: pytest.fail('ran directly without remove_internal_keys'))
+    result = runnable_action(direct_execution).run(task_vars={})
+    assert result == process.result
+    assert len(lines) == 1
+    assert lines[0].startswith('hwcloud.meeting.meeting_record runs as a module process: ansible-core ')
+    assert 'lacks what direct execution uses (ImportError: ' in lines[0] and 'remove_internal_keys' in lines[0]
+
+
+def test_a_failure_while_setting_up_runs_the_task_as_a_process(monkeypatch):
+    def broken_update(self, *args):
+        raise AttributeError('_update_module_args changed')
+    from ansible.plugins.action import ActionBase
+    monkeypatch.setattr(ActionBase, '_update_module_args', broken_update)
+    process = ProcessPath(monkeypatch, direct_execution)
+    lines = shown_vvvv(monkeypatch, direct_execution)
+    result = runnable_action(direct_execution).run(task_vars={})
+    assert result == process.result
+    assert 'lacks what direct execution uses (AttributeError: _update_module_args changed)' in lines[0]
+
+
+def _private(dotted):
+    return any(part.startswith('_') and not part.startswith('__') for part in dotted.split('.'))
+
+
+def test_nothing_private_is_imported_with_the_plugin():
+    import ast
+    with open(direct_execution.__file__) as source:
+        tree = ast.parse(source.read())
+    imported = []
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom):
+            imported.extend('%s.%s' % (node.module, alias.name) for alias in node.names)
+        elif isinstance(node, ast.Import):
+            imported.extend(alias.name for alias in node.names)
+    assert 'ansible.plugins.action.normal.ActionModule' in imported
+    assert [name for name in imported if _private(name) or name.startswith('ansible.vars.clean')] == []
 
 
 def test_running_as_a_module_leaves_the_worker_as_it_was(monkeypatch):
     monkeypatch.delenv('HWMEETING_TEST_VARIABLE', raising=False)
     before = (basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE, _internal.is_controller,
               dict(os.environ), dict(module_warnings._global_warnings))
-    with _as_module(b'{"ANSIBLE_MODULE_ARGS": {}}', {'HWMEETING_TEST_VARIABLE': 'set'}):
+    with _as_module(direct_execution._Core(), b'{"ANSIBLE_MODULE_ARGS": {}}', {'HWMEETING_TEST_VARIABLE': 'set'}):
         assert basic._ANSIBLE_ARGS == b'{"ANSIBLE_MODULE_ARGS": {}}'
         assert basic._ANSIBLE_PROFILE == direct_execution.PROFILE
         assert _internal.is_controller is False
@@ -134,6 +270,6 @@ def test_running_as_a_module_leaves_the_worker_as_it_was(monkeypatch):
 def test_state_is_restored_when_the_module_raises():
     before = (basic._ANSIBLE_ARGS, _internal.is_controller, dict(os.environ))
     with pytest.raises(RuntimeError):
-        with _as_module(b'{}', {'HWMEETING_TEST_VARIABLE': 'set'}):
+        with _as_module(direct_execution._Core(), b'{}', {'HWMEETING_TEST_VARIABLE': 'set'}):
             raise RuntimeError('a bug')
     assert (basic._ANSIBLE_ARGS, _internal.is_controller, dict(os.environ)) == before
