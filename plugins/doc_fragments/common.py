@@ -112,8 +112,27 @@ options:
       - If not set, the environment variable E(HWMEETING_TOKEN_CACHE) is used.
     type: bool
     default: true
+  state_source:
+    description:
+      - Where the meeting's state is read from. The vendor's REST C(realTimeInfo) answers no recording, broadcast
+        or meeting state; the vendor publishes it in the meeting-status push, a WebSocket.
+      - V(auto) reads the meeting-status push first and C(realTimeInfo) for what the push did not report or never
+        carries (the live streaming state), and for nothing the task does not need. A push that cannot be had
+        (refused, closed, silent, blocked by a proxy) does not fail the task; it warns, and the state is read
+        from C(realTimeInfo) where that reports it, else it is unknown.
+      - V(push) reads the meeting-status push only; V(realtime) reads C(realTimeInfo) only (for a deployment
+        whose C(realTimeInfo) reports the state, or where WebSocket connections cannot be made).
+      - A state that no source reported is unknown, never off; the module then sends its call anyway, reports
+        changed and returns RV(ignore:state_verified=false).
+      - The push uses the same TLS settings as the HTTP calls (O(validate_certs), O(ca_path),
+        E(REQUESTS_CA_BUNDLE)), O(timeout) for each step, and a proxy from E(https_proxy) or E(http_proxy)
+        (E(no_proxy) honoured).
+    type: str
+    choices: [auto, realtime, push]
+    default: auto
 requirements:
   - requests
+  - websocket-client (for the meeting-status push; not needed with O(state_source=realtime))
 notes:
   - "The modules run on the controller (C(connection: local) or C(delegate_to: localhost))."
   - Set the shared options once per play with C(module_defaults) and the action group

@@ -28,6 +28,7 @@ from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
     MeetingClient,
     MeetingError,
 )
+from ansible_collections.hwcloud.meeting.plugins.module_utils.push import HAS_WEBSOCKET, WEBSOCKET_IMPORT_ERROR
 from ansible_collections.hwcloud.meeting.plugins.module_utils.token_cache import TokenCache
 
 
@@ -62,6 +63,7 @@ SHARED_ARGUMENT_SPEC = dict(
     timeout=dict(type='float', default=30),
     retries=dict(type='int', default=3),
     token_cache=dict(type='bool', default=True, fallback=_env('HWMEETING_TOKEN_CACHE')),
+    state_source=dict(type='str', default='auto', choices=['auto', 'realtime', 'push']),
 )
 
 # Options that must come in pairs: the first without the second is a typo or
@@ -93,16 +95,27 @@ class MeetingModule(AnsibleModule):
     ``needs_login``: the module makes X-Access-Token calls (meeting_activate).
     ``needs_control``: the module makes control calls, so it needs
     host_password or conference_token.
+    ``reads_push``: the module reads state that the meeting-status push
+    reports (so it needs websocket-client, unless state_source is realtime).
     """
 
-    def __init__(self, argument_spec=None, needs_login=False, needs_control=True, nonempty=(), **kwargs):
+    def __init__(self, argument_spec=None, needs_login=False, needs_control=True, reads_push=False, nonempty=(),
+                 **kwargs):
         kwargs.setdefault('supports_check_mode', True)
         super(MeetingModule, self).__init__(argument_spec=meeting_argument_spec(**(argument_spec or {})), **kwargs)
         if not HAS_REQUESTS:
             self.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+        if reads_push and self.params['state_source'] != 'realtime' and not HAS_WEBSOCKET:
+            self.fail_json(msg=missing_required_lib(
+                'websocket-client', reason='to read the meeting-status push (or set state_source: realtime)'),
+                exception=WEBSOCKET_IMPORT_ERROR)
         self.conference_id = (self.params['conference_id'] or '').strip()
         self._check_shared_options(needs_login, needs_control, nonempty)
         self._client = None
+        # Why the meeting-status push could not be read in this task, once
+        # it failed (it is not tried again in the same task).
+        self.push_failure = None
+        self._to_close = []
         if not self.params['validate_certs']:
             self.warn('validate_certs is false: the certificate of %s is not checked, so the host '
                       'password and tokens could be read by whoever answers in its place' % self.params['api_url'])
@@ -171,6 +184,18 @@ class MeetingModule(AnsibleModule):
             )
         return self._client
 
+    def closing(self, resource):
+        """Close ``resource`` (it has ``close()``) when the task ends, however
+        it ends: in direct execution the worker process lives on."""
+        self._to_close.append(resource)
+        return resource
+
+    def _close_all(self):
+        while self._to_close:
+            self._to_close.pop().close()
+        if self._client is not None:
+            self._client.close()
+
     # --- failures -----------------------------------------------------------------
 
     def fail_meeting(self, error, **result):
@@ -186,8 +211,12 @@ class MeetingModule(AnsibleModule):
         try:
             body(self)
         except MeetingError as error:
+            self._close_all()
             self.fail_meeting(error)
         except Exception as error:  # pylint: disable=broad-exception-caught
+            self._close_all()
             self.fail_json(msg='Unexpected error for meeting %s: %s: %s. This is a bug of hwcloud.meeting; '
                                'please report it with this message.'
                            % (self.conference_id, error.__class__.__name__, error))
+        finally:
+            self._close_all()

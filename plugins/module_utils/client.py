@@ -58,6 +58,7 @@ PATH_RECORD = '/v1/mmc/control/conferences/record'
 PATH_LIVE = '/v1/mmc/control/conferences/live'
 PATH_BROADCAST = '/v1/mmc/control/conferences/participants/broadcast'
 PATH_CANCEL_BROADCAST = '/v1/mmc/control/conferences/cancelBroadcast'
+PATH_WS_TOKEN = '/v1/mmc/control/conferences/wsToken'
 
 CLIENT_TYPE = 72
 APP_SIGNATURE_LIFETIME = 600  # seconds, "about ten minutes ahead" (API.md)
@@ -234,6 +235,8 @@ class MeetingClient(object):
         self._host_password = host_password
         self._access_token = access_token
         self._control_token = conference_token
+        # The push server's base URL (wsURL), which comes with a control token.
+        self.ws_url = None
         self._register_secret = register_secret or (lambda value: None)
         # Tokens this client obtains are shared with later tasks through the
         # cache; tokens the user gave are used as given and never cached.
@@ -298,11 +301,19 @@ class MeetingClient(object):
         answer = self._call('GET', PATH_CONTROL_TOKEN, what, params=self._meeting_query(), headers=headers)
         data = (answer.get('data') if isinstance(answer, dict) else None) or {}
         self._control_token = self._issued(data.get('token'), what)
+        if isinstance(data.get('tmpWsToken'), str) and data['tmpWsToken']:
+            self._register_secret(data['tmpWsToken'])
+        ws_url = data.get('wsURL')
+        self.ws_url = ws_url if isinstance(ws_url, str) and ws_url.strip() else None
         if self._cache:
             lifetime = _number(data.get('confTokenExpireTime'))
             if lifetime is None and _number(data.get('expireTime')):
                 lifetime = _number(data.get('expireTime')) / 1000.0 - time.time()
             self._cache.put(self._control_identity(), self._control_token, lifetime or CONTROL_TOKEN_LIFETIME)
+            if self.ws_url:
+                # Not a secret, but only known with a control token: kept
+                # beside it so a task with a cached token can reach the push.
+                self._cache.put(self._push_identity(), self.ws_url, lifetime or CONTROL_TOKEN_LIFETIME)
         return self._control_token
 
     def _access_identity(self):
@@ -313,6 +324,9 @@ class MeetingClient(object):
 
     def _control_identity(self):
         return ('control', self.base_url, self.conference_id or '', self._host_password or '')
+
+    def _push_identity(self):
+        return ('push', self.base_url, self.conference_id or '')
 
     def _obtain(self, identity, fetch):
         """A token from the cache, or from ``fetch`` (which caches it)."""
@@ -477,6 +491,33 @@ class MeetingClient(object):
     def cancel_broadcast(self):
         self._call('PUT', PATH_CANCEL_BROADCAST, 'cancel the broadcast', auth=_CONTROL,
                    params=self._meeting_query(), expect_json=False)
+
+    def websocket_token(self):
+        """A one-minute, one-use token for the meeting-status push."""
+        what = 'get a token for the meeting-status push'
+        answer = self._call('GET', PATH_WS_TOKEN, what, auth=_CONTROL, params=self._meeting_query())
+        return self._issued(answer.get('webSocketToken'), what)
+
+    def push_url(self):
+        """The push server's base URL (wsURL) of the control token in use,
+        or None when it is not known: a control token given as
+        conference_token carries none, unless an earlier task's is cached."""
+        self._auth_headers(_CONTROL)  # a control token, and with it wsURL
+        if not self.ws_url and self._cache:
+            self.ws_url = self._cache.get(self._push_identity())
+        return self.ws_url
+
+    @property
+    def control_token(self):
+        self._auth_headers(_CONTROL)
+        return self._control_token
+
+    @property
+    def tls_options(self):
+        """(validate_certs, CA bundle or None) as the HTTP calls use them."""
+        if self._verify is False:
+            return False, None
+        return True, self._verify if isinstance(self._verify, str) else None
 
     def close(self):
         self._session.close()

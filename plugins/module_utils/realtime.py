@@ -3,15 +3,18 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The realtime state reader: a realTimeInfo answer in, the ``meeting``
-structure of DESIGN.md out.
+"""The realtime state reader: a realTimeInfo answer, or the state of the
+meeting-status push, in; the ``meeting`` structure of DESIGN.md out.
 
-The contract (API.md, "The realtime state contract"): the state lives in
-``confInfo`` under ``state``, ``recState``, ``liveState``, ``mode`` and
-``broadcastPid``, and nowhere else.  A field that is absent means *unknown*,
-which this reader returns as None, never as False.  Its second result names
-the fields the service did not report, so a module can say
-``state_verified: false`` for exactly the state it manages.
+The contract (API.md, "The realtime state contract"): the push reports
+``state``, ``recState`` and ``mode`` (``ConfDynamicInfoNotify``), who is
+broadcast and the participants (``ParticipantsNotify``); ``confInfo`` of
+realTimeInfo reports them only on a deployment that does, and is the only
+place ``liveState`` could be. A field that is absent means *unknown*, which
+this reader returns as None, never as False.  Each reader's second result
+names the fields (STATE_FIELDS, plus ``participants``) it could not report,
+so a module can say ``state_verified: false`` for exactly the state it
+manages; ``merge`` takes each field from the first source that reported it.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -87,6 +90,7 @@ def read_meeting(conference_id, answer):
 
     if mode is None:
         broadcast = None  # unknown
+        unreported.add('broadcastPid')  # nor, then, whom
     elif mode != BROADCAST_MODE:
         broadcast = None  # known: nobody is broadcast
         unreported.discard('broadcastPid')  # not needed to know that
@@ -137,3 +141,96 @@ def idle_meeting(conference_id):
         'participants': [],
         'attendees': [],
     }
+
+
+# Where each field of STATE_FIELDS lives in ``meeting``.
+MEETING_KEYS = {
+    'state': ('in_progress',),
+    'recState': ('recording',),
+    'liveState': ('live',),
+    'mode': ('mode',),
+    'broadcastPid': ('broadcast_participant',),
+    'participants': ('participants', 'participant_count'),
+}
+PUSH_REPORTS = frozenset(('state', 'recState', 'mode', 'broadcastPid', 'participants'))
+
+
+def _number(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def push_participant_view(pid, info):
+    """A participant of ParticipantsNotify (``pinfoMap``, string values) in
+    the collection's snake_case, as participant_view gives it."""
+    return {
+        'pid': pid,
+        'name': _text(info.get('NAME')),
+        'phone': _text(info.get('TEL')),
+        'state': _number(info.get('STATE')),
+        'video': _flag(info.get('VIDEO')),
+        'muted': _flag(info.get('MUTE')),
+        'hand_raised': _flag(info.get('HAND')),
+    }
+
+
+def read_push(conference_id, dynamic, participants):
+    """``(meeting, unreported)`` from the meeting-status push:
+    ``dynamic`` the ConfDynamicInfoNotify fields seen (or None), and
+    ``participants`` pid -> pinfoMap (or None). The push never reports
+    ``liveState``, ``chairID``, ``coHosts`` or the attendees."""
+    dynamic = dynamic or {}
+    meeting = idle_meeting(conference_id)
+    meeting['in_progress'] = None
+    unreported = set(['liveState', 'participants'])
+    state = dynamic.get('state')
+    if state is not None:
+        meeting['in_progress'] = state == IN_PROGRESS
+    else:
+        unreported.add('state')
+    meeting['recording'] = _flag(dynamic.get('recState'))
+    if meeting['recording'] is None:
+        unreported.add('recState')
+    meeting['mode'] = _text(dynamic.get('mode'))
+    if meeting['mode'] is None:
+        unreported.add('mode')
+    if participants is None:
+        unreported.add('broadcastPid')
+        return meeting, unreported
+    unreported.discard('participants')
+    people = [push_participant_view(pid, info) for pid, info in sorted(participants.items())]
+    meeting['participants'] = people
+    meeting['participant_count'] = sum(1 for person in people if person['state'] in (None, PARTICIPANT_JOINED))
+    broadcast = [person['pid'] for person in people if str(participants[person['pid']].get('BROADCAST')) == '1']
+    meeting['broadcast_participant'] = broadcast_view(broadcast[0], people) if broadcast else None
+    return meeting, unreported
+
+
+def merge(readings):
+    """Each field from the first of ``readings`` (``(source, meeting,
+    unreported)`` tuples, a meeting None when that source was not read)
+    that reported it. Returns ``(meeting, unreported, sources)``; sources
+    maps each field of MEETING_KEYS to the source it came from, or None.
+    chair_id, co_hosts and attendees come from the realtime reading."""
+    readings = [reading for reading in readings if reading[1] is not None]
+    if not readings:
+        raise ValueError('no reading to merge')
+    base = [meeting for source, meeting, _unreported in readings if source == 'realtime']
+    meeting = dict(base[0] if base else readings[0][1])
+    unreported = set()
+    sources = {}
+    for field, keys in MEETING_KEYS.items():
+        for source, reading, missing in readings:
+            if field not in missing:
+                meeting.update((key, reading[key]) for key in keys)
+                sources[field] = source
+                break
+        else:
+            sources[field] = None
+            unreported.add(field)
+            meeting.update((key, idle_meeting('')[key]) for key in keys)
+            if field in ('state', 'recState', 'liveState', 'mode'):
+                meeting[keys[0]] = None
+    return meeting, unreported, sources

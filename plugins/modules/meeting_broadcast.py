@@ -170,12 +170,13 @@ def find_participant(module, meeting):
                          'In the meeting: %s.' % (asked, module.conference_id, names))
 
 
+# Who is broadcast (the push's BROADCAST flags, or confInfo's mode and
+# broadcastPid), and the participants to find the one asked for.
+NEEDS = ('broadcastPid', 'mode', 'participants')
+
+
 def current_broadcast(meeting, unreported):
     """(who is broadcast, whether the service said so)."""
-    if 'mode' in unreported:
-        return None, False
-    if meeting['mode'] != BROADCAST_MODE:
-        return None, True
     if 'broadcastPid' in unreported:
         return None, False
     return meeting['broadcast_participant'], True
@@ -184,11 +185,12 @@ def current_broadcast(meeting, unreported):
 def run(module):
     cid = module.conference_id
     if module.params['state'] == 'present':
-        meeting, unreported = read_state(module)
+        reading = read_state(module, NEEDS)
     else:
-        meeting, unreported = read_state_to_switch_off(
-            module, 'broadcast_participant', None, 'Broadcast in meeting %s already cancelled' % cid)
-    current, verified = current_broadcast(meeting, unreported)
+        reading = read_state_to_switch_off(
+            module, NEEDS, 'broadcast_participant', None, 'Broadcast in meeting %s already cancelled' % cid)
+    meeting = reading.meeting
+    current, verified = current_broadcast(meeting, reading.unreported)
     if module.params['state'] == 'present':
         target = find_participant(module, meeting)
         who = target['name'] or target['pid']
@@ -215,15 +217,15 @@ def run(module):
         apply = module.client.cancel_broadcast
 
         def reached(now):
-            return now['mode'] != BROADCAST_MODE
+            return now['broadcast_participant'] is None and now['mode'] != BROADCAST_MODE
 
         outcome = Outcome(
             done='Broadcast in meeting %s cancelled' % cid,
             already='Broadcast in meeting %s already cancelled' % cid,
             would='Would cancel the broadcast in meeting %s' % cid,
             timed_out='Broadcast in meeting %s was not cancelled' % cid)
-    converge(module, 'broadcast_participant', current, target, verified, apply, outcome, reached=reached,
-             unreported_names=' and '.join(name for name in ('mode', 'broadcastPid') if name in unreported))
+    converge(module, 'broadcast_participant', current, target, reading, NEEDS, ['broadcastPid'], apply, outcome,
+             reached=reached, what='who is broadcast')
 
 
 def check_options(module):
@@ -254,6 +256,7 @@ def main():
             **WAIT_ARGUMENT_SPEC
         ),
         mutually_exclusive=[('participant_id', 'participant')],
+        reads_push=True,
         required_if=[('state', 'present', ('participant_id', 'participant'), True)],
     )
     check_options(module)

@@ -15,6 +15,10 @@ version_added: 0.1.0
 description:
   - Returns whether the meeting is in progress, recorded, streamed live, who is broadcast, and who is in it,
     from the meeting's realtime state. Never changes anything.
+  - The state comes from the meeting-status push and realTimeInfo, merged (see O(state_source));
+    RV(state_sources) says, for each part, which one reported it.
+  - The vendor publishes no live streaming state, so RV(meeting.live) is V(null) unless a deployment reports
+    it in realTimeInfo.
   - On a meeting that is not in progress (not activated yet, or ended) it succeeds with
     RV(meeting.in_progress=false) and the rest V(null) or empty, so a status runbook over many meetings
     does not fail.
@@ -147,8 +151,20 @@ meeting:
         phone:
           description: Number.
           type: str
+state_sources:
+  description:
+    - For each part of RV(meeting)'s state, where it came from, V(push) (the meeting-status push) or
+      V(realtime) (realTimeInfo), or V(null) when no source reported it.
+    - The keys are V(in_progress), V(recording), V(live), V(mode), V(broadcast_participant) and V(participants).
+  returned: success
+  type: dict
+  sample: {"in_progress": "push", "recording": "push", "live": null, "mode": "push",
+           "broadcast_participant": "push", "participants": "push"}
 state_verified:
-  description: False when the service did not report part of the meeting's state (those values are V(null)).
+  description:
+    - False when the service did not report part of the meeting's state that it publishes (those values are
+      V(null)). The live streaming state is published nowhere by the vendor, so its absence alone leaves this
+      true; RV(state_sources.live) says whether it was reported.
   returned: success
   type: bool
   sample: true
@@ -181,14 +197,18 @@ request_id:
 
 from ansible_collections.hwcloud.meeting.plugins.module_utils.base import MeetingModule
 from ansible_collections.hwcloud.meeting.plugins.module_utils.client import MEETING_ENDED, NOT_RUNNING, MeetingError
-from ansible_collections.hwcloud.meeting.plugins.module_utils.control import read_state
-from ansible_collections.hwcloud.meeting.plugins.module_utils.realtime import idle_meeting
+from ansible_collections.hwcloud.meeting.plugins.module_utils.control import DETAILS, read_state
+from ansible_collections.hwcloud.meeting.plugins.module_utils.realtime import MEETING_KEYS, STATE_FIELDS, idle_meeting
+
+NEEDS = STATE_FIELDS + ('participants', DETAILS)
+# The vendor publishes it nowhere: its absence is no failure to verify.
+NEVER_PUBLISHED = 'liveState'
 
 
 def run(module):
     cid = module.conference_id
     try:
-        meeting, unreported = read_state(module)
+        reading = read_state(module, NEEDS)
     except MeetingError as error:
         # Not in progress, or ended: a status runbook over many meetings
         # reports it and goes on.
@@ -196,7 +216,10 @@ def run(module):
             raise
         ended = ' (it has ended)' if error.error_code == MEETING_ENDED else ''
         module.exit_json(changed=False, meeting=idle_meeting(cid), state_verified=True,
+                         state_sources=dict((MEETING_KEYS[field][0], None) for field in MEETING_KEYS),
                          msg='Meeting %s is not in progress%s' % (cid, ended))
+    meeting = reading.meeting
+    unreported = reading.unreported - set([NEVER_PUBLISHED])
     if unreported:
         module.warn('The service did not report %s of meeting %s; those values are null.'
                     % (', '.join(sorted(unreported)), cid))
@@ -206,11 +229,12 @@ def run(module):
         msg = 'Meeting %s is in progress' % cid
     else:
         msg = 'Meeting %s is not in progress' % cid
-    module.exit_json(changed=False, meeting=meeting, state_verified=not unreported, msg=msg)
+    module.exit_json(changed=False, meeting=meeting, state_verified=not unreported, msg=msg,
+                     state_sources=dict((MEETING_KEYS[field][0], source) for field, source in reading.sources.items()))
 
 
 def main():
-    module = MeetingModule(argument_spec={})
+    module = MeetingModule(argument_spec={}, reads_push=True)
     module.run(run)
 
 

@@ -108,7 +108,7 @@ def run(module):
 
 
 def main():
-    module = MeetingModule(argument_spec=SWITCH_ARGUMENT_SPEC)
+    module = MeetingModule(argument_spec=SWITCH_ARGUMENT_SPEC, reads_push=True)
     module.run(run)
 
 

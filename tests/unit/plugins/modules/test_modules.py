@@ -28,7 +28,9 @@ from ..module_utils.fakes import ScriptedSession, response
 
 CID = '914044873'
 HOST_PASSWORD = 'host-pw-modules-1'
-CONTROL = dict(conference_id=CID, host_password=HOST_PASSWORD)
+# These tests are about the realTimeInfo (confInfo) source; test_push_modules.py
+# covers the meeting-status push.
+CONTROL = dict(conference_id=CID, host_password=HOST_PASSWORD, state_source='realtime')
 TOKEN = response(200, {'data': {'token': 'ctl-token-modules', 'confTokenExpireTime': 1800}})
 NOT_IN_PROGRESS = response(400, {'error_code': 'MMC.111070005', 'error_msg': 'CONF_NOT_EXIST'})
 EMPTY = response(200, text='')
@@ -107,7 +109,8 @@ def test_flag_unknown_state_converges_and_says_so(capsys, service, module, key, 
     assert result['changed'] is True and result['state_verified'] is False
     assert result[key] is False
     assert result['diff']['before'] == {key: None}
-    assert any(field in warning and 'did not report' in warning for warning in result['warnings'])
+    said = 'publishes no live streaming state' if field == 'liveState' else 'RealTimeInfo did not report'
+    assert any(field in warning and said in warning for warning in result['warnings']), result['warnings']
     assert any('wait was skipped' in warning for warning in result['warnings'])
     assert calls.paths() == [PATH_CONTROL_TOKEN, PATH_REALTIME, path]
     assert calls.requests[-1]['json'] == {body_key: 0}
@@ -256,7 +259,8 @@ def test_broadcast_unknown_mode_converges_unverified(capsys, service):
                      PATH_CANCEL_BROADCAST: [EMPTY]})
     result = run_module(meeting_broadcast.main, broadcast_args(state='absent'), capsys)
     assert result['changed'] is True and result['state_verified'] is False
-    assert any('mode and broadcastPid' in warning for warning in result['warnings'])
+    assert any('RealTimeInfo did not report who is broadcast in meeting %s' % CID in warning
+               for warning in result['warnings']), result['warnings']
     assert calls.paths()[-1] == PATH_CANCEL_BROADCAST
 
 
@@ -359,11 +363,26 @@ def test_info_on_an_ended_meeting_succeeds(capsys, service):
 
 
 def test_info_unknown_fields_are_null_and_unverified(capsys, service):
+    service({PATH_CONTROL_TOKEN: [TOKEN], PATH_REALTIME: [realtime(omit=['liveState', 'recState'])]})
+    result = run_module(meeting_info.main, CONTROL, capsys)
+    assert result['meeting']['live'] is None and result['meeting']['recording'] is None
+    assert result['meeting']['in_progress'] is True
+    assert result['state_verified'] is False
+    assert result['state_sources']['recording'] is None and result['state_sources']['in_progress'] == 'realtime'
+    assert any('recState' in warning for warning in result['warnings'])
+
+
+def test_info_live_alone_unreported_is_no_failure_to_verify(capsys, service):
+    # The vendor publishes the live state nowhere: its absence is said in
+    # state_sources, and not warned about on every status read.
     service({PATH_CONTROL_TOKEN: [TOKEN], PATH_REALTIME: [realtime(omit=['liveState'])]})
     result = run_module(meeting_info.main, CONTROL, capsys)
     assert result['meeting']['live'] is None and result['meeting']['recording'] is False
-    assert result['state_verified'] is False
-    assert any('liveState' in warning for warning in result['warnings'])
+    assert result['state_verified'] is True
+    assert result['state_sources'] == {'in_progress': 'realtime', 'recording': 'realtime', 'live': None,
+                                       'mode': 'realtime', 'broadcast_participant': 'realtime',
+                                       'participants': 'realtime'}
+    assert 'warnings' not in result
 
 
 def test_info_other_failures_still_fail(capsys, service):

@@ -1,0 +1,312 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, hwcloud.meeting contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The meeting-status push reader (API.md, "The meeting-status push").
+
+The vendor's REST ``realTimeInfo`` answers no recording, broadcast or meeting
+state; the push does. A channel is opened for one task: a push token
+(``wsToken``), the WebSocket connection, a Subscribe to
+``ConfDynamicInfoNotify`` and ``ParticipantsNotify``, and the full messages
+that follow it. The channel then keeps the state up to date from the
+incremental messages, so a task that waits for its change waits on the same
+connection, and closes cleanly at the end of the task.
+
+Every failure of the push is a PushError whose text says what happened in
+words and never holds a token (the push token travels in the URL's query).
+The caller decides what the state is then: unknown, or read from
+``realTimeInfo``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import json
+import os
+import ssl
+import time
+import traceback
+
+from ansible.module_utils.six.moves.urllib.parse import urlencode, urlparse
+
+from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
+    NOT_RUNNING,
+    USER_AGENT,
+    MeetingError,
+)
+
+WEBSOCKET_IMPORT_ERROR = None
+try:
+    import websocket
+except ImportError:
+    HAS_WEBSOCKET = False
+    WEBSOCKET_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_WEBSOCKET = True
+
+PUSH_PATH = '/cms/open/websocket/confctl/increment/conn'
+DYNAMIC = 'ConfDynamicInfoNotify'
+PARTICIPANTS = 'ParticipantsNotify'
+SUBSCRIBE_TYPES = [DYNAMIC, PARTICIPANTS]
+FULL = 0
+PARTICIPANT_REMOVED = 1
+# The vendor does not promise full messages after a Subscribe (its examples
+# show them): wait this long at most (and never longer than the timeout).
+FULL_MESSAGES_WAIT = 5.0
+# The server closes a channel without a heartbeat for 180 s.
+HEARTBEAT_INTERVAL = 60.0
+CLOSE_WAIT = 2.0
+
+
+class PushError(Exception):
+    """The push could not be read; the text says why, in words."""
+
+
+def _sequence():
+    """The vendor's sequence: a millisecond time stamp, zero-padded to 30."""
+    return '%030d' % int(time.time() * 1000)
+
+
+def _text_of(value, limit=120):
+    text = value.decode('utf-8', 'replace') if isinstance(value, bytes) else str(value or '')
+    return ' '.join(text.split())[:limit]
+
+
+class PushChannel(object):
+    """One subscribed connection to the meeting-status push of one meeting.
+
+    ``dynamic``: the fields of ``ConfDynamicInfoNotify`` seen so far (full
+    message, then increments), or None when none came. ``participants``:
+    ``pid`` -> ``pinfoMap`` from ``ParticipantsNotify``, or None when the
+    full list never came (an increment alone does not tell who else is in).
+    """
+
+    def __init__(self, client, timeout, register_secret=None):
+        self._client = client
+        self.conference_id = client.conference_id
+        self.timeout = timeout
+        self._register_secret = register_secret or (lambda value: None)
+        self._secrets = []
+        self._socket = None
+        self._last_heartbeat = None
+        self.server = None
+        self.dynamic = None
+        self.participants = None
+        self.malformed = 0
+        self.ended = False
+
+    # --- opening -------------------------------------------------------------
+
+    def open(self):
+        """Token, connection, Subscribe, full messages. Raises PushError, or
+        MeetingError for what fails the task anyway (a meeting that is not
+        in progress, a control token that is refused)."""
+        base = self._client.push_url()
+        if not base:
+            raise PushError("the control token came without the push server's address (wsURL); a control token "
+                            "given as conference_token carries none, host_password fetches one that does")
+        parts = urlparse(base)
+        if parts.scheme not in ('ws', 'wss') or not parts.netloc:
+            raise PushError("the push server's address (wsURL) is not a ws:// or wss:// URL (%s)" % _text_of(base))
+        self.server = '%s://%s' % (parts.scheme, parts.netloc)
+        try:
+            token = self._client.websocket_token()
+        except MeetingError as error:
+            if error.error_code in NOT_RUNNING or error.status == 401:
+                raise
+            raise PushError('the service gave no push token (%s)' % error)
+        self._secret(token)
+        url = '%s%s?%s' % (self.server, PUSH_PATH, urlencode([('confID', self.conference_id), ('tmpToken', token)]))
+        self._connect(url)
+        self._subscribe()
+        self._collect_full_messages()
+        return self
+
+    def _secret(self, value):
+        self._secrets.append(value)
+        self._register_secret(value)
+
+    def _clean(self, text):
+        text = _text_of(text, 300)
+        for secret in self._secrets:
+            text = text.replace(secret, '********')
+        return text
+
+    def _connect(self, url):
+        try:
+            self._socket = websocket.create_connection(
+                url, timeout=self.timeout, sslopt=self._ssl_options(), header=['User-Agent: %s' % USER_AGENT],
+                suppress_origin=True, enable_multithread=False)
+        except websocket.WebSocketBadStatusException as error:
+            body = _text_of(getattr(error, 'resp_body', b''))
+            raise PushError('the push server %s refused the connection: HTTP %s%s%s' % (
+                self.server, error.status_code, ' %s' % error.status_message if error.status_message else '',
+                ' (%s)' % self._clean(body) if body else ''))
+        except (ssl.SSLError, ssl.CertificateError) as error:
+            raise PushError('the TLS certificate of the push server %s could not be verified (%s); set ca_path to '
+                            'the CA bundle that signed it, or validate_certs: false for a test service'
+                            % (self.server, self._clean(error)))
+        except websocket.WebSocketTimeoutException:
+            raise PushError('the push server %s did not answer within %s seconds' % (self.server, self.timeout))
+        except websocket.WebSocketProxyException as error:
+            raise PushError('the proxy refused the connection to the push server %s (%s); the proxy must allow '
+                            'WebSocket connections to it' % (self.server, self._clean(error)))
+        except (websocket.WebSocketException, OSError, ValueError) as error:
+            raise PushError('could not connect to the push server %s (%s)' % (
+                self.server, self._clean(error) or type(error).__name__))
+        self._last_heartbeat = time.monotonic()
+
+    def _ssl_options(self):
+        validate, ca_path = self._client.tls_options
+        if not validate:
+            return {'cert_reqs': ssl.CERT_NONE, 'check_hostname': False}
+        ca_path = ca_path or _requests_ca_bundle()
+        return {'cert_reqs': ssl.CERT_REQUIRED, 'ca_certs': ca_path} if ca_path else {'cert_reqs': ssl.CERT_REQUIRED}
+
+    def _subscribe(self):
+        control_token = self._client.control_token
+        conf_token = 'Basic %s' % base64.b64encode(control_token.encode('utf-8')).decode('ascii')
+        self._secret(conf_token)
+        sequence = _sequence()
+        data = json.dumps({'conferenceID': self.conference_id, 'subscribeType': SUBSCRIBE_TYPES,
+                           'confToken': conf_token})
+        self._send({'sequence': sequence, 'action': 'Subscribe', 'data': data})
+        deadline = time.monotonic() + self.timeout
+        while True:
+            message = self._receive(deadline, 'the reply to the subscription')
+            if message is None:
+                raise PushError('the push server %s did not reply to the subscription within %s seconds'
+                                % (self.server, self.timeout))
+            if message.get('action') != 'Subscribe':
+                self._apply(message)
+                continue
+            reply = message.get('data') if isinstance(message.get('data'), dict) else {}
+            code = reply.get('returnCode')
+            if str(code) != '0':
+                describe = reply.get('returnDesc', reply.get('returnDesc '))
+                raise PushError('the push server refused the subscription (returnCode %s%s)'
+                                % (code, ', %s' % self._clean(describe) if describe else ''))
+            return
+
+    def _collect_full_messages(self):
+        wait = min(self.timeout, FULL_MESSAGES_WAIT)
+        deadline = time.monotonic() + wait
+        while not (self._has_full_dynamic and self.participants is not None):
+            if self._receive_and_apply(deadline, 'the full messages') is None:
+                break
+        if self.dynamic is None and self.participants is None:
+            raise PushError('no meeting state came on the push within %s seconds of subscribing' % wait)
+
+    # --- messages ------------------------------------------------------------
+
+    _has_full_dynamic = False
+
+    def _send(self, message):
+        try:
+            self._socket.send(json.dumps(message))
+        except (websocket.WebSocketException, OSError) as error:
+            raise PushError('the push channel broke while sending (%s)' % (self._clean(error) or type(error).__name__))
+
+    def _receive(self, deadline, waiting_for):
+        """The next JSON message, or None when ``deadline`` passed first."""
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            self._socket.settimeout(min(remaining, self.timeout))
+            try:
+                raw = self._socket.recv()
+            except websocket.WebSocketTimeoutException:
+                continue
+            except websocket.WebSocketConnectionClosedException:
+                raise PushError(self._closed_text(waiting_for))
+            except (websocket.WebSocketException, OSError, ValueError) as error:
+                raise PushError('the push channel broke while waiting for %s (%s)'
+                                % (waiting_for, self._clean(error) or type(error).__name__))
+            if raw in (None, '', b''):  # a close frame
+                raise PushError(self._closed_text(waiting_for))
+            try:
+                message = json.loads(raw)
+            except ValueError:
+                self.malformed += 1  # not the vendor's JSON: passed over
+                continue
+            if isinstance(message, dict):
+                return message
+            self.malformed += 1
+
+    def _closed_text(self, waiting_for):
+        status = getattr(self._socket, 'status', None)
+        if self.ended:
+            return 'the meeting has ended, and the push server closed the channel'
+        return 'the push server closed the channel while waiting for %s%s' % (
+            waiting_for, '' if status in (None, 101) else ' (status %s)' % status)
+
+    def _receive_and_apply(self, deadline, waiting_for):
+        message = self._receive(deadline, waiting_for)
+        if message is not None:
+            self._apply(message)
+        return message
+
+    def _apply(self, message):
+        action = message.get('action')
+        full = str(message.get('msgMode')) == str(FULL)
+        if action == DYNAMIC:
+            fields = dict((key, value) for key, value in message.items()
+                          if key not in ('action', 'version', 'createTime', 'msgID', 'msgMode', 'confID'))
+            if full or self.dynamic is None:
+                self.dynamic = {}
+            self.dynamic.update(fields)
+            self._has_full_dynamic = self._has_full_dynamic or full
+            if fields.get('state') == 'Destroyed':
+                self.ended = True
+        elif action == PARTICIPANTS:
+            entries = message.get('data')
+            entries = [entry for entry in entries if isinstance(entry, dict)] if isinstance(entries, list) else []
+            if full:
+                self.participants = {}
+            elif self.participants is None:
+                return  # a change to a list we never had says nothing of the others
+            for entry in entries:
+                pid = entry.get('pid')
+                if pid in (None, ''):
+                    continue
+                pid = str(pid)
+                if str(entry.get('mode')) == str(PARTICIPANT_REMOVED):
+                    self.participants.pop(pid, None)
+                    continue
+                info = entry.get('pinfoMap') if isinstance(entry.get('pinfoMap'), dict) else {}
+                self.participants.setdefault(pid, {}).update(info)
+
+    # --- waiting -------------------------------------------------------------
+
+    def wait(self, done, deadline):
+        """Read messages until ``done()`` is true (True) or ``deadline``
+        (a time.monotonic() value) passes (False); a heartbeat keeps the
+        channel open on a long wait. PushError when the channel fails."""
+        while not done():
+            now = time.monotonic()
+            if now >= deadline:
+                return False
+            if now - self._last_heartbeat >= HEARTBEAT_INTERVAL:
+                self._send({'sequence': _sequence(), 'action': 'HeartBeat'})
+                self._last_heartbeat = now
+            self._receive_and_apply(min(deadline, self._last_heartbeat + HEARTBEAT_INTERVAL),
+                                    'the change to show')
+        return True
+
+    def close(self):
+        if self._socket is None:
+            return
+        sock, self._socket = self._socket, None
+        try:
+            sock.close(timeout=min(self.timeout, CLOSE_WAIT))
+        except Exception:  # pylint: disable=broad-exception-caught
+            pass  # closing is a courtesy; the task has what it needs
+
+
+def _requests_ca_bundle():
+    """REQUESTS_CA_BUNDLE (or CURL_CA_BUNDLE), honoured as the HTTP calls do."""
+    return os.environ.get('REQUESTS_CA_BUNDLE') or os.environ.get('CURL_CA_BUNDLE') or None
