@@ -148,8 +148,8 @@ def unverified_warning(module, reading, what, fields):
     """Why the module cannot tell whether it changes anything."""
     fields = [field for field in fields if field in reading.unreported]
     if 'liveState' in fields:
-        return ('The vendor publishes no live streaming state (neither realTimeInfo nor the meeting-status push '
-                'reports it), so the module cannot tell whether %s of meeting %s is on; it sends the call anyway '
+        return ('The vendor publishes no live streaming state (liveState is in neither realTimeInfo nor the '
+                'meeting-status push), so the module cannot tell whether %s of meeting %s is on; it sends the call anyway '
                 'and reports changed.' % (what, module.conference_id))
     tried = [SOURCE_WORDS[source] for source in reading.tried]
     if not tried:

@@ -34,9 +34,67 @@ class ScriptedSession(object):
                                   headers=dict(headers or {}), timeout=timeout, verify=verify))
         answers = self.script[path]
         answer = answers.pop(0) if len(answers) > 1 else answers[0]
+        if callable(answer) and not isinstance(answer, requests.Response):
+            answer = answer()  # a side effect first (the push's answer to a write), then the answer
         if isinstance(answer, Exception):
             raise answer
         return answer
 
     def paths(self):
         return [entry['path'] for entry in self.requests]
+
+
+class FakeWebSocket(object):
+    """Stands in for websocket-client's WebSocket: ``incoming`` is what the
+    server sends (JSON-able objects, raw strings, or exceptions), consumed in
+    order; when it is empty, recv() times out as a silent server would."""
+
+    def __init__(self, incoming=()):
+        import websocket
+        self._timeout_error = websocket.WebSocketTimeoutException
+        self.incoming = list(incoming)
+        self.sent = []
+        self.closed = False
+        self.timeouts = []
+        self.status = 101
+
+    def send(self, text):
+        self.sent.append(json.loads(text))
+
+    def settimeout(self, timeout):
+        self.timeouts.append(timeout)
+
+    def recv(self):
+        if not self.incoming:
+            raise self._timeout_error('timed out')
+        item = self.incoming.pop(0)
+        if isinstance(item, Exception):
+            raise item
+        return item if isinstance(item, str) else json.dumps(item)
+
+    def close(self, timeout=None):
+        self.closed = True
+
+    def actions(self):
+        return [message.get('action') for message in self.sent]
+
+
+def subscribe_reply(code=0, key='returnDesc'):
+    return {'action': 'Subscribe', 'sequence': '1', 'data': {'returnCode': code, key: 'SUCCESS'}}
+
+
+def dynamic(msg_mode=0, **fields):
+    message = {'action': 'ConfDynamicInfoNotify', 'version': 1, 'createTime': 1, 'msgID': 'm',
+               'msgMode': msg_mode, 'confID': '914044873'}
+    message.update(fields)
+    return message
+
+
+def participants(entries, mode=0):
+    return {'action': 'ParticipantsNotify', 'version': 1, 'createTime': 1, 'msgID': 'p', 'msgMode': mode,
+            'confID': '914044873', 'data': entries}
+
+
+def person(pid, name, broadcast='0', state='0', tel='', mode=0):
+    return {'pid': pid, 'mode': mode, 'pinfoMap': {'NAME': name, 'TEL': tel, 'STATE': state, 'VIDEO': '1',
+                                                   'MUTE': '0', 'HAND': '0', 'ROLE': '0', 'BROADCAST': broadcast}}

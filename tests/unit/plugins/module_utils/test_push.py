@@ -1,0 +1,223 @@
+# Unit tests of the meeting-status push reader: the WebSocket is replaced by
+# a script (FakeWebSocket), the HTTP session too; no network.
+import base64
+import json
+import ssl
+
+import pytest
+import requests
+import websocket
+
+from ansible_collections.hwcloud.meeting.plugins.module_utils import push
+from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
+    PATH_CONTROL_TOKEN,
+    PATH_WS_TOKEN,
+    MeetingClient,
+    MeetingError,
+)
+from ansible_collections.hwcloud.meeting.plugins.module_utils.push import PushChannel, PushError
+from ansible_collections.hwcloud.meeting.plugins.module_utils.realtime import read_push
+
+from .fakes import FakeWebSocket, ScriptedSession, dynamic, participants, person, response, subscribe_reply
+
+CID = '914044873'
+CONTROL_TOKEN = 'ctl-token-push-1'
+WS_TOKEN = 'ws-token-secret-1'
+TOKEN = response(200, {'data': {'token': CONTROL_TOKEN, 'confTokenExpireTime': 1800,
+                                'wsURL': 'wss://push.example.test:443', 'tmpWsToken': 'tmp-ws-1'}})
+WS = response(200, {'webSocketToken': WS_TOKEN})
+FULL = [subscribe_reply(), dynamic(state='Created', recState=1, mode='FREE'),
+        participants([person('p1', 'Ada', tel='+991'), person('p2', 'Bob', broadcast='1')])]
+
+
+@pytest.fixture
+def scripted(monkeypatch):
+    """scripted(http={path: [answers]}, frames=[...]) -> (session, socket, connections)."""
+    def install(http=None, frames=(), connect_error=None):
+        session = ScriptedSession(http or {PATH_CONTROL_TOKEN: [TOKEN], PATH_WS_TOKEN: [WS]})
+        monkeypatch.setattr(requests.Session, 'request', lambda self, method, url, **kw: session(method, url, **kw))
+        socket = FakeWebSocket(frames)
+        connections = []
+
+        def connect(url, **options):
+            connections.append(dict(options, url=url))
+            if connect_error is not None:
+                raise connect_error
+            return socket
+        monkeypatch.setattr(push.websocket, 'create_connection', connect)
+        return session, socket, connections
+    monkeypatch.setattr(push, 'FULL_MESSAGES_WAIT', 0.05)
+    return install
+
+
+def client(**options):
+    secrets = []
+    options.setdefault('host_password', 'host-pw-push')
+    return MeetingClient(api_url='https://api.example.test', conference_id=CID, timeout=5, retries=0,
+                         register_secret=secrets.append, **options), secrets
+
+
+def test_open_subscribes_as_the_vendor_documents(scripted):
+    session, socket, connections = scripted(frames=FULL)
+    meeting_client, secrets = client()
+    channel = PushChannel(meeting_client, 5, register_secret=secrets.append).open()
+    assert session.paths() == [PATH_CONTROL_TOKEN, PATH_WS_TOKEN]
+    assert session.requests[1]['headers']['X-Conference-Authorization'] == CONTROL_TOKEN
+    assert connections[0]['url'] == ('wss://push.example.test:443/cms/open/websocket/confctl/increment/conn'
+                                     '?confID=%s&tmpToken=%s' % (CID, WS_TOKEN))
+    assert connections[0]['timeout'] == 5
+    subscribe = socket.sent[0]
+    assert subscribe['action'] == 'Subscribe' and len(subscribe['sequence']) == 30 and subscribe['sequence'].isdigit()
+    data = json.loads(subscribe['data'])  # a JSON string, not an object
+    assert data == {'conferenceID': CID, 'subscribeType': ['ConfDynamicInfoNotify', 'ParticipantsNotify'],
+                    'confToken': 'Basic %s' % base64.b64encode(CONTROL_TOKEN.encode()).decode()}
+    assert channel.dynamic == {'state': 'Created', 'recState': 1, 'mode': 'FREE'}
+    assert sorted(channel.participants) == ['p1', 'p2']
+    assert WS_TOKEN in secrets and data['confToken'] in secrets and 'tmp-ws-1' in secrets
+    channel.close()
+    assert socket.closed
+
+
+def test_the_vendors_spelling_with_a_space_is_accepted(scripted):
+    frames = [subscribe_reply(key='returnDesc ')] + FULL[1:]
+    scripted(frames=frames)
+    channel = PushChannel(client()[0], 5).open()
+    assert channel.dynamic['recState'] == 1
+
+
+def test_state_from_the_full_messages(scripted):
+    scripted(frames=FULL)
+    channel = PushChannel(client()[0], 5).open()
+    meeting, unreported = read_push(CID, channel.dynamic, channel.participants)
+    assert unreported == set(['liveState'])
+    assert meeting['in_progress'] is True and meeting['recording'] is True and meeting['mode'] == 'FREE'
+    assert meeting['broadcast_participant'] == {'pid': 'p2', 'name': 'Bob', 'phone': ''}
+    assert meeting['participants'][0] == {'pid': 'p1', 'name': 'Ada', 'phone': '+991', 'state': 0, 'video': True,
+                                          'muted': False, 'hand_raised': False}
+    assert meeting['participant_count'] == 2 and meeting['live'] is None
+
+
+def test_increments_change_only_what_they_carry(scripted):
+    scripted(frames=FULL + [dynamic(msg_mode=1, recState=0),
+                            participants([{'pid': 'p2', 'mode': 0, 'pinfoMap': {'BROADCAST': '0'}},
+                                          {'pid': 'p1', 'mode': 1}], mode=1)])
+    channel = PushChannel(client()[0], 5).open()
+    assert channel.wait(lambda: channel.dynamic.get('recState') == 0 and 'p1' not in channel.participants,
+                        push.time.monotonic() + 5)
+    meeting, _unreported = read_push(CID, channel.dynamic, channel.participants)
+    assert meeting['recording'] is False and meeting['mode'] == 'FREE' and meeting['in_progress'] is True
+    assert meeting['broadcast_participant'] is None
+    assert [person_['name'] for person_ in meeting['participants']] == ['Bob']
+
+
+def test_a_frame_that_is_not_json_is_passed_over(scripted):
+    scripted(frames=[subscribe_reply(), 'not json {', FULL[1], FULL[2]])
+    channel = PushChannel(client()[0], 5).open()
+    assert channel.malformed == 1 and channel.dynamic['recState'] == 1
+
+
+def test_only_one_full_message_leaves_the_other_part_unknown(scripted):
+    scripted(frames=FULL[:2])
+    channel = PushChannel(client()[0], 5).open()
+    meeting, unreported = read_push(CID, channel.dynamic, channel.participants)
+    assert meeting['recording'] is True
+    assert set(['participants', 'broadcastPid']) <= unreported
+
+
+def test_no_full_message_is_a_push_failure(scripted):
+    scripted(frames=[subscribe_reply()])
+    with pytest.raises(PushError, match='no meeting state came on the push within 0.05 seconds'):
+        PushChannel(client()[0], 5).open()
+
+
+def test_a_refused_subscription(scripted):
+    scripted(frames=[{'action': 'Subscribe', 'sequence': '1', 'data': {'returnCode': 401, 'returnDesc': 'AUTH'}}])
+    with pytest.raises(PushError, match=r'refused the subscription \(returnCode 401, AUTH\)'):
+        PushChannel(client()[0], 5).open()
+
+
+def test_a_channel_closed_on_authentication(scripted):
+    scripted(frames=[''])  # websocket-client's recv() gives '' for a close frame
+    with pytest.raises(PushError, match='closed the channel while waiting for the reply to the subscription'):
+        PushChannel(client()[0], 5).open()
+
+
+def test_a_refused_upgrade_says_so_without_the_token(scripted):
+    error = websocket.WebSocketBadStatusException(
+        'Handshake status 403 Forbidden tmpToken=%s' % WS_TOKEN, 403, 'Forbidden', {},
+        b'<html><title>Blocked by proxy</title></html> tmpToken=' + WS_TOKEN.encode())
+    scripted(frames=FULL, connect_error=error)
+    with pytest.raises(PushError) as raised:
+        PushChannel(client()[0], 5).open()
+    text = str(raised.value)
+    assert 'push server wss://push.example.test:443 refused the connection: HTTP 403 Forbidden' in text
+    assert 'Blocked by proxy' in text
+    assert WS_TOKEN not in text and '********' in text
+
+
+@pytest.mark.parametrize('error, words', [
+    (ssl.SSLCertVerificationError('certificate verify failed'), 'could not be verified'),
+    (ConnectionRefusedError(111, 'Connection refused'), 'could not connect to the push server'),
+    (websocket.WebSocketTimeoutException('timed out'), 'did not answer within 5 seconds'),
+    (websocket.WebSocketProxyException('failed CONNECT via proxy status: 403'), 'the proxy refused'),
+])
+def test_connection_failures_in_words(scripted, error, words):
+    scripted(frames=FULL, connect_error=error)
+    with pytest.raises(PushError, match=words):
+        PushChannel(client()[0], 5).open()
+
+
+def test_no_ws_url_without_a_fetched_control_token(scripted):
+    session, _socket, connections = scripted(frames=FULL)
+    meeting_client, _secrets = client(host_password=None, conference_token='given-token', cache=None)
+    with pytest.raises(PushError, match=r"without the push server's address \(wsURL\)"):
+        PushChannel(meeting_client, 5).open()
+    assert session.requests == [] and connections == []
+
+
+def test_ws_token_refused_is_a_push_failure(scripted):
+    refused = response(404, {'error_code': 'SIM.NOT_FOUND', 'error_msg': 'no such API'})
+    scripted(http={PATH_CONTROL_TOKEN: [TOKEN], PATH_WS_TOKEN: [refused]}, frames=FULL)
+    with pytest.raises(PushError, match='the service gave no push token'):
+        PushChannel(client()[0], 5).open()
+
+
+def test_a_meeting_not_in_progress_is_not_a_push_failure(scripted):
+    not_running = response(400, {'error_code': 'MMC.111070005', 'error_msg': 'CONF_NOT_EXIST'})
+    scripted(http={PATH_CONTROL_TOKEN: [TOKEN], PATH_WS_TOKEN: [not_running]}, frames=FULL)
+    with pytest.raises(MeetingError) as raised:
+        PushChannel(client()[0], 5).open()
+    assert raised.value.error_code == 'MMC.111070005'
+
+
+def test_wait_sends_heartbeats_and_gives_up_at_the_deadline(scripted, monkeypatch):
+    _session, socket, _connections = scripted(frames=FULL)
+    channel = PushChannel(client()[0], 5).open()
+    monkeypatch.setattr(push, 'HEARTBEAT_INTERVAL', 0)
+    assert channel.wait(lambda: False, push.time.monotonic() + 0.05) is False
+    heartbeats = [message for message in socket.sent if message['action'] == 'HeartBeat']
+    assert heartbeats and all(len(message['sequence']) == 30 for message in heartbeats)
+
+
+def test_a_close_while_waiting_is_a_push_failure(scripted):
+    scripted(frames=FULL + [dynamic(msg_mode=1, state='Destroyed'), ''])
+    channel = PushChannel(client()[0], 5).open()
+    with pytest.raises(PushError, match='the meeting has ended'):
+        channel.wait(lambda: False, push.time.monotonic() + 5)
+
+
+@pytest.mark.parametrize('options, environment, expected', [
+    (dict(validate_certs=False), {}, {'cert_reqs': ssl.CERT_NONE, 'check_hostname': False}),
+    (dict(ca_path='/etc/our-ca.pem'), {'REQUESTS_CA_BUNDLE': '/env/ca.pem'},
+     {'cert_reqs': ssl.CERT_REQUIRED, 'ca_certs': '/etc/our-ca.pem'}),
+    (dict(), {'REQUESTS_CA_BUNDLE': '/env/ca.pem'}, {'cert_reqs': ssl.CERT_REQUIRED, 'ca_certs': '/env/ca.pem'}),
+    (dict(), {}, {'cert_reqs': ssl.CERT_REQUIRED}),
+], ids=['validate_certs false', 'ca_path', 'REQUESTS_CA_BUNDLE', 'default'])
+def test_tls_options_as_the_http_calls(scripted, monkeypatch, options, environment, expected):
+    monkeypatch.delenv('REQUESTS_CA_BUNDLE', raising=False)
+    monkeypatch.delenv('CURL_CA_BUNDLE', raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    _session, _socket, connections = scripted(frames=FULL)
+    PushChannel(client(**options)[0], 5).open()
+    assert connections[0]['sslopt'] == expected

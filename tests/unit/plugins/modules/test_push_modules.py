@@ -1,0 +1,177 @@
+# Unit tests of the modules reading the meeting-status push (the default
+# state source): HTTP session and WebSocket replaced by scripts; no network.
+import json
+
+import pytest
+import requests
+import websocket
+
+from ansible_collections.hwcloud.meeting.plugins.module_utils import control, push
+from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
+    PATH_BROADCAST,
+    PATH_CONTROL_TOKEN,
+    PATH_LIVE,
+    PATH_REALTIME,
+    PATH_RECORD,
+    PATH_WS_TOKEN,
+)
+from ansible_collections.hwcloud.meeting.plugins.modules import (
+    meeting_broadcast,
+    meeting_info,
+    meeting_live,
+    meeting_record,
+)
+
+from ...helpers import run_module
+from ..module_utils.fakes import FakeWebSocket, ScriptedSession, dynamic, participants, person, response, subscribe_reply
+
+CID = '914044873'
+CONTROL = dict(conference_id=CID, host_password='host-pw-push-modules')
+WS_TOKEN = 'ws-token-modules-secret'
+TOKEN = response(200, {'data': {'token': 'ctl-token-push-modules', 'confTokenExpireTime': 1800,
+                                'wsURL': 'ws://push.example.test:80', 'tmpWsToken': 'tmp-ws-token-modules'}})
+WS = response(200, {'webSocketToken': WS_TOKEN})
+EMPTY = response(200, text='')
+VENDOR_REALTIME = response(200, {'attendees': [{'accountID': 'ada@example.com', 'name': 'Ada'}],
+                                 'participants': [], 'confInfo': {'chairID': 'p1', 'coHosts': ['p2']}})
+PEOPLE = [person('p1', 'Ada'), person('p2', 'Keynote Speaker'), person('p3', 'Cy', state='1')]
+
+
+def full(recording=0, mode='FREE', people=PEOPLE):
+    return [subscribe_reply(), dynamic(state='Created', recState=recording, mode=mode), participants(people)]
+
+
+@pytest.fixture
+def service(monkeypatch):
+    """service(http, frames) -> (session, socket, connections)."""
+    def install(http, frames=(), connect_error=None):
+        session = ScriptedSession(http)
+        monkeypatch.setattr(requests.Session, 'request', lambda self, method, url, **kw: session(method, url, **kw))
+        socket = FakeWebSocket(frames)
+        connections = []
+
+        def connect(url, **options):
+            connections.append(url)
+            if connect_error is not None:
+                raise connect_error
+            return socket
+        monkeypatch.setattr(push.websocket, 'create_connection', connect)
+        return session, socket, connections
+    monkeypatch.setattr(push, 'FULL_MESSAGES_WAIT', 0.05)
+    monkeypatch.setattr(control, 'POLL_FIRST_DELAY', 0.01)
+    monkeypatch.setattr(control, 'POLL_MAX_DELAY', 0.01)
+    return install
+
+
+def test_record_no_op_reads_the_push_only(capsys, service):
+    session, socket, connections = service({PATH_CONTROL_TOKEN: [TOKEN], PATH_WS_TOKEN: [WS]}, full(recording=1))
+    result = run_module(meeting_record.main, dict(CONTROL, state='started'), capsys, diff=True)
+    assert result['changed'] is False and result['state_verified'] is True and result['recording'] is True
+    assert result['diff'] == {'before': {'recording': True}, 'after': {'recording': True}}
+    assert session.paths() == [PATH_CONTROL_TOKEN, PATH_WS_TOKEN]  # no realTimeInfo
+    assert len(connections) == 1 and socket.closed
+    assert not result.get('warnings')
+
+
+def test_record_change_waits_on_the_same_channel(capsys, service):
+    socket_holder = []
+
+    def recorded():
+        socket_holder[0].incoming.append(dynamic(msg_mode=1, recState=1))  # the push shows the change
+        return EMPTY
+    session, socket, connections = service(
+        {PATH_CONTROL_TOKEN: [TOKEN], PATH_WS_TOKEN: [WS], PATH_RECORD: [recorded]}, full(recording=0))
+    socket_holder.append(socket)
+    result = run_module(meeting_record.main, dict(CONTROL, state='started', wait=True), capsys)
+    assert result['changed'] is True and result['state_verified'] is True and result['recording'] is True
+    assert session.paths() == [PATH_CONTROL_TOKEN, PATH_WS_TOKEN, PATH_RECORD]
+    assert len(connections) == 1 and socket.incoming == []
+    assert session.requests[-1]['json'] == {'isRecord': 1}
+
+
+def test_wait_times_out_when_the_push_never_shows_the_change(capsys, service, monkeypatch):
+    monkeypatch.setattr(push, 'HEARTBEAT_INTERVAL', 0.01)
+    session, socket, _connections = service(
+        {PATH_CONTROL_TOKEN: [TOKEN], PATH_WS_TOKEN: [WS], PATH_RECORD: [EMPTY]}, full(recording=0))
+    result = run_module(meeting_record.main, dict(CONTROL, state='started', wait=True, wait_timeout=0), capsys)
+    assert result['failed'] is True and result['changed'] is True
+    assert result['msg'] == 'Recording of meeting %s was not started within 0 seconds.' % CID
+    assert PATH_REALTIME not in session.paths()
+
+
+def test_a_refused_push_falls_back_to_realtime_info_and_says_so(capsys, service):
+    refused = websocket.WebSocketBadStatusException('Handshake status 403', 403, 'Forbidden', {}, b'')
+    session, _socket, _connections = service(
+        {PATH_CONTROL_TOKEN: [TOKEN], PATH_WS_TOKEN: [WS], PATH_REALTIME: [VENDOR_REALTIME], PATH_RECORD: [EMPTY]},
+        connect_error=refused)
+    result = run_module(meeting_record.main, dict(CONTROL, state='started'), capsys)
+    assert result['changed'] is True and result['state_verified'] is False
+    assert session.paths() == [PATH_CONTROL_TOKEN, PATH_WS_TOKEN, PATH_REALTIME, PATH_RECORD]
+    warnings = result['warnings']
+    assert any('The meeting-status push of meeting %s could not be read: the push server ws://push.example.test:80 '
+               'refused the connection: HTTP 403 Forbidden; the state comes from realTimeInfo' % CID in warning
+               for warning in warnings), warnings
+    assert any('Neither the meeting-status push nor realTimeInfo reported the recording state (recState)' in warning
+               for warning in warnings), warnings
+    assert WS_TOKEN not in json.dumps(result)
+
+
+def test_state_source_push_never_reads_realtime_info(capsys, service):
+    session, _socket, _connections = service(
+        {PATH_CONTROL_TOKEN: [TOKEN], PATH_WS_TOKEN: [WS], PATH_RECORD: [EMPTY]}, [subscribe_reply()])
+    result = run_module(meeting_record.main, dict(CONTROL, state='started', state_source='push'), capsys)
+    assert result['changed'] is True and result['state_verified'] is False
+    assert session.paths() == [PATH_CONTROL_TOKEN, PATH_WS_TOKEN, PATH_RECORD]
+    assert any('state_source is push, so that state is unknown' in warning for warning in result['warnings'])
+
+
+def test_state_source_realtime_opens_no_channel(capsys, service):
+    session, _socket, connections = service({PATH_CONTROL_TOKEN: [TOKEN], PATH_REALTIME: [VENDOR_REALTIME],
+                                             PATH_RECORD: [EMPTY]})
+    result = run_module(meeting_record.main, dict(CONTROL, state='started', state_source='realtime'), capsys)
+    assert result['state_verified'] is False and connections == []
+    assert session.paths() == [PATH_CONTROL_TOKEN, PATH_REALTIME, PATH_RECORD]
+
+
+def test_live_reads_realtime_info_only_and_says_the_vendor_publishes_no_live_state(capsys, service):
+    session, _socket, connections = service({PATH_CONTROL_TOKEN: [TOKEN], PATH_REALTIME: [VENDOR_REALTIME],
+                                             PATH_LIVE: [EMPTY]})
+    result = run_module(meeting_live.main, dict(CONTROL, state='started'), capsys)
+    assert result['changed'] is True and result['state_verified'] is False
+    assert connections == [] and session.paths() == [PATH_CONTROL_TOKEN, PATH_REALTIME, PATH_LIVE]
+    assert any('The vendor publishes no live streaming state' in warning for warning in result['warnings'])
+
+
+def test_broadcast_by_name_from_the_push(capsys, service):
+    session, _socket, _connections = service(
+        {PATH_CONTROL_TOKEN: [TOKEN], PATH_WS_TOKEN: [WS], PATH_BROADCAST: [EMPTY]}, full())
+    result = run_module(meeting_broadcast.main, dict(CONTROL, participant='Keynote Speaker'), capsys)
+    assert result['changed'] is True and result['state_verified'] is True
+    assert result['broadcast_participant'] == {'pid': 'p2', 'name': 'Keynote Speaker', 'phone': ''}
+    assert session.paths() == [PATH_CONTROL_TOKEN, PATH_WS_TOKEN, PATH_BROADCAST]
+    assert session.requests[-1]['params']['participantID'] == 'p2'
+
+
+def test_broadcast_already_on_is_ok(capsys, service):
+    people = [person('p1', 'Ada'), person('p2', 'Keynote Speaker', broadcast='1')]
+    session, _socket, _connections = service({PATH_CONTROL_TOKEN: [TOKEN], PATH_WS_TOKEN: [WS]},
+                                             full(mode='BROADCAST', people=people))
+    result = run_module(meeting_broadcast.main, dict(CONTROL, participant='Keynote Speaker'), capsys)
+    assert result['changed'] is False and result['state_verified'] is True
+    assert session.paths() == [PATH_CONTROL_TOKEN, PATH_WS_TOKEN]
+
+
+def test_info_merges_the_push_and_realtime_info(capsys, service):
+    session, _socket, _connections = service(
+        {PATH_CONTROL_TOKEN: [TOKEN], PATH_WS_TOKEN: [WS], PATH_REALTIME: [VENDOR_REALTIME]}, full(recording=1))
+    result = run_module(meeting_info.main, CONTROL, capsys)
+    meeting = result['meeting']
+    assert meeting['in_progress'] is True and meeting['recording'] is True and meeting['live'] is None
+    assert meeting['chair_id'] == 'p1' and meeting['co_hosts'] == ['p2']
+    assert meeting['attendees'][0]['account_id'] == 'ada@example.com'
+    assert [person_['name'] for person_ in meeting['participants']] == ['Ada', 'Keynote Speaker', 'Cy']
+    assert meeting['participant_count'] == 2
+    assert result['state_sources'] == {'in_progress': 'push', 'recording': 'push', 'live': None, 'mode': 'push',
+                                       'broadcast_participant': 'push', 'participants': 'push'}
+    assert result['state_verified'] is True
+    assert session.paths() == [PATH_CONTROL_TOKEN, PATH_WS_TOKEN, PATH_REALTIME]
