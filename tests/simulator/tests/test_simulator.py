@@ -1390,7 +1390,9 @@ def test_cli_module_sigint(tmp_path):
     meetings = tmp_path / "m.json"
     meetings.write_text(json.dumps(CONFIG))
     proc = _spawn([sys.executable, "-m", "hwmeeting_sim", "--meetings", str(meetings),
-                   "--port", "0", "--omit-fields", "recState,mode", "--write-json"],
+                   "--port", "0", "--omit-fields", "recState,mode", "--write-json",
+                   "--confinfo-state", "--state-change-delay", "0.25", "--ws-token-ttl", "5",
+                   "--push-heartbeat-timeout", "7"],
                   env=env)
     try:
         match = LISTENING.match(_readline(proc).rstrip("\n"))
@@ -1402,6 +1404,10 @@ def test_cli_module_sigint(tmp_path):
         info = requests.get(url + REALTIME, params={"conferenceID": LIVE}, timeout=10,
                             headers={"X-Conference-Authorization": token}).json()
         assert "recState" not in info["confInfo"] and "mode" not in info["confInfo"]
+        assert info["confInfo"]["liveState"] == 1          # --confinfo-state
+        settings = SimulatorAdmin(url).settings()
+        assert (settings["state_change_delay"], settings["ws_token_ttl"],
+                settings["push_heartbeat_timeout"]) == (0.25, 5.0, 7.0)
         r = requests.put(url + CANCEL, params={"conferenceID": LIVE}, timeout=10,
                          headers={"X-Conference-Authorization": token})
         assert r.json()["returnCode"] == 0
@@ -1433,5 +1439,7 @@ def test_cli_help_lists_every_flag():
                          capture_output=True, text=True, check=False, timeout=30).stdout
     for flag in ("--meetings", "--port", "--tls", "--cert-dir", "--delay",
                  "--access-token-ttl", "--conf-token-ttl", "--rate-limit", "--url-file",
-                 "--log-calls", "--omit-fields", "--write-json", "--error-style"):
+                 "--log-calls", "--omit-fields", "--write-json", "--error-style",
+                 "--confinfo-state", "--state-change-delay", "--ws-token-ttl",
+                 "--push-heartbeat-timeout"):
         assert flag in out
