@@ -535,6 +535,17 @@ class PushConnection(object):
                 frame = encode_frame(OP_PONG, item[1])
             else:
                 frame = encode_frame(OP_CLOSE, close_payload(item[1], item[2]))
+            # Logged before it is sent (as calls are), so a client that has
+            # the frame always finds it in the frame log.
+            if kind == "text":
+                self.hub.log_frame(self, "out", **item[2])
+            elif kind == "garbage":
+                self.hub.log_frame(self, "out", None, malformed=True)
+            elif kind == "pong":
+                self.hub.log_frame(self, "out", "pong")
+            else:
+                self.hub.log_frame(self, "out", "close", code=item[1])
+                self.close_sent_at = time.monotonic()
             try:
                 self.sock.settimeout(WRITE_TIMEOUT)
                 self.sock.sendall(frame)
@@ -545,15 +556,6 @@ class PushConnection(object):
                     self.sock.setblocking(False)
                 except OSError:
                     pass
-            if kind == "text":
-                self.hub.log_frame(self, "out", **item[2])
-            elif kind == "garbage":
-                self.hub.log_frame(self, "out", None, malformed=True)
-            elif kind == "pong":
-                self.hub.log_frame(self, "out", "pong")
-            else:
-                self.hub.log_frame(self, "out", "close", code=item[1])
-                self.close_sent_at = time.monotonic()
 
     # -- incoming ----------------------------------------------------------------------
 
