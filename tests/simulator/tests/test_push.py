@@ -612,6 +612,17 @@ def test_state_change_delay(sim, push):
     ws.close()
 
 
+def test_changes_keep_their_order_when_the_delay_is_shortened(sim, push):
+    sim.configure(state_change_delay=0.3)
+    ws, data, _fulls = subscribed(push)
+    assert push.write("record", data["token"], value=1).status_code == 200
+    sim.configure(state_change_delay=0)
+    assert push.write("record", data["token"], value=0).status_code == 200
+    assert [recv_json(ws)["recState"] for _change in range(2)] == [1, 0]
+    assert sim.meeting(MEETING)["recording"] is False
+    ws.close()
+
+
 def test_state_change_delay_shows_in_realtime_info_later(sim, push):
     sim.configure(state_change_delay=3600, confinfo_state=True)
     data = push.control()
