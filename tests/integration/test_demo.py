@@ -15,7 +15,7 @@ def status_blocks(out):
     """The status lines of each event_status step, in order."""
     blocks = []
     for step in out.split('== Status of every meeting')[1:]:
-        blocks.append(sorted(set(re.findall(r'"msg": "(\w+ \(\d+\): [^"]*)"', step.split('\n==')[0]))))
+        blocks.append(sorted(set(re.findall(r'"msg": "(\w+ \(\d+\): [^"]*)"', step.split('\n== ')[0]))))
     return blocks
 
 
