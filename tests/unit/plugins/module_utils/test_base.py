@@ -1,6 +1,7 @@
 # Unit tests of the module base: the shared options, their environment
 # fallbacks, and input checks that fail before any HTTP call.
 import json
+import os
 import subprocess
 import sys
 
@@ -174,7 +175,10 @@ with patch_module_args(%r):
 def test_a_python_without_requests_fails_with_missing_required_lib(name):
     # In a process of its own: requests must not be importable from the start.
     args = dict(GOOD, app_id='app-1', app_key='key-123456')
-    completed = subprocess.run([sys.executable, '-c', WITHOUT_REQUESTS % (name, args)],
+    # the child imports what this process imports (ansible-test units sets up
+    # its import path itself, not through PYTHONPATH)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in sys.path if path))
+    completed = subprocess.run([sys.executable, '-c', WITHOUT_REQUESTS % (name, args)], env=env,
                                capture_output=True, text=True, timeout=120, check=False)
     assert completed.returncode == 1, completed.stderr
     result = json.loads(completed.stdout)
