@@ -283,7 +283,9 @@ def test_a_failed_write_gives_up_the_cache_and_leaves_no_temporary_file(cache, m
 def test_the_client_logs_in_when_the_cache_cannot_be_written(cache, monkeypatch):
     warnings = []
     cache = TokenCache(cache.directory, warn=warnings.append)
-    monkeypatch.setattr(cache_module.os, 'replace', lambda *args: (_ for _ in ()).throw(OSError(13, 'denied')))
+    def denied(source, destination):
+        raise OSError(13, 'Permission denied')
+    monkeypatch.setattr(cache_module.os, 'replace', denied)
     client = client_with(cache, host_password=HOST_PASSWORD)
     calls = scripted(client, {
         PATH_CONTROL_TOKEN: [response(200, {'data': {'token': 'ctl-1', 'confTokenExpireTime': 1800}})],
