@@ -283,6 +283,7 @@ def test_a_failed_write_gives_up_the_cache_and_leaves_no_temporary_file(cache, m
 def test_the_client_logs_in_when_the_cache_cannot_be_written(cache, monkeypatch):
     warnings = []
     cache = TokenCache(cache.directory, warn=warnings.append)
+
     def denied(source, destination):
         raise OSError(13, 'Permission denied')
     monkeypatch.setattr(cache_module.os, 'replace', denied)
