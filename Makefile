@@ -22,7 +22,7 @@ export PYTHONPATH := $(COLLECTIONS)
 export PYTHONDONTWRITEBYTECODE := 1
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: venv collection test pytest unit sanity units lint importer docs-lint molecule builder bench load demo clean
+.PHONY: venv collection test pytest unit sanity units lint importer docs-lint molecule builder bench load demo bad-input-doc clean
 
 $(BIN)/.installed: tests/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,7 +42,8 @@ collection: venv
 test: pytest sanity units lint importer docs-lint molecule builder
 
 # pytest: unit tests, the simulator's own tests, the SDK fidelity test, and
-# the integration tests (real ansible-playbook runs against the simulator).
+# the integration tests (real ansible-playbook runs against the simulator;
+# tests/integration/test_demo.py runs `make demo`'s script).
 pytest: collection
 	$(BIN)/python -m pytest -p no:cacheprovider -n 2 tests/unit tests/simulator/tests tests/fidelity tests/integration $(PYTEST_ARGS)
 
@@ -68,10 +69,12 @@ lint: collection
 	$(BIN)/ansible-lint
 
 # galaxy-importer reports findings as warnings and still exits 0: any
-# WARNING: or ERROR: line fails the gate.
+# WARNING: or ERROR: line fails the gate, and so does its exit status (no
+# pipe, which would drop it: /bin/sh may have no pipefail).
 importer: collection
 	cd $(BUILD) && GALAXY_IMPORTER_CONFIG=$(CURDIR)/tests/utils/galaxy-importer.cfg \
-		$(BIN)/python -m galaxy_importer.main $(CURDIR)/$(ARTIFACT) 2>&1 | tee galaxy-importer.log
+		$(BIN)/python -m galaxy_importer.main $(CURDIR)/$(ARTIFACT) >galaxy-importer.log 2>&1; \
+		status=$$?; cat galaxy-importer.log; exit $$status
 	@! grep -E '^(WARNING|ERROR):' $(BUILD)/galaxy-importer.log
 	@grep -q 'Importer processing completed successfully' $(BUILD)/galaxy-importer.log
 
@@ -104,6 +107,15 @@ load: collection
 
 demo: collection
 	$(BIN)/python tests/demo/run_demo.py
+
+# docs/bad_input.md, from the messages of a run of tests/integration/
+# test_bad_input.py: that test only compares the doc (so it can fail) and
+# leaves the page it rendered in .build/bad_input.md. Not part of `make test`.
+bad-input-doc: collection
+	rm -f $(BUILD)/bad_input.md
+	-$(BIN)/python -m pytest -p no:cacheprovider -q -n 2 tests/integration/test_bad_input.py -k test_doc_is_up_to_date
+	cp $(BUILD)/bad_input.md docs/bad_input.md
+	@echo 'docs/bad_input.md rewritten from this run; review it with git diff'
 
 clean:
 	rm -rf $(VENV) $(BUILD) tests/output

@@ -98,7 +98,8 @@ options:
     description:
       - How many times a transient failure is retried (connection errors, read timeouts,
         HTTP 429, 500, 502, 503 and 504), with exponential backoff and jitter.
-        C(Retry-After) is honoured (up to 60 seconds).
+        C(Retry-After) is honoured. A retry waits at least that long, spread at random, and never more
+        than 60 seconds in all.
       - O(retries=N) means at most N + 1 attempts of each call.
     type: int
     default: 3

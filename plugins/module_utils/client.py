@@ -42,8 +42,9 @@ USER_AGENT = 'hwcloud.meeting-ansible-collection'
 
 # Statuses the gateway and the service use for "try again" (API.md, Errors).
 TRANSIENT_STATUSES = frozenset((429, 500, 502, 503, 504))
-# A Retry-After longer than this is not honoured as is: an event-day task must
-# not sleep for an hour because a proxy said so.
+# The longest wait before one retry that a Retry-After asks for, spread and
+# backoff included (the doc fragment promises it): an event-day task must not
+# sleep for an hour because a proxy said so.
 MAX_RETRY_AFTER = 60.0
 BACKOFF_FACTOR = 0.5
 BACKOFF_JITTER = 0.5
@@ -116,7 +117,8 @@ class _CappedRetry(Retry):
     "Retry-After: 1", they would all come back in the same instant and be
     throttled again together. So Retry-After is honoured as the least wait,
     and a random part of up to as much again, plus the usual exponential
-    backoff of consecutive failures, is added to it.
+    backoff of consecutive failures, is added to it; the whole wait is never
+    longer than MAX_RETRY_AFTER.
     """
 
     def parse_retry_after(self, retry_after):
@@ -126,7 +128,8 @@ class _CappedRetry(Retry):
         retry_after = super(_CappedRetry, self).get_retry_after(response)
         if not retry_after:
             return retry_after
-        return retry_after + random.uniform(0, retry_after) + self.get_backoff_time()
+        wait = retry_after + random.uniform(0, retry_after) + self.get_backoff_time()
+        return min(wait, MAX_RETRY_AFTER)
 
 
 def build_retry(retries):

@@ -7,11 +7,14 @@ import subprocess
 import pytest
 import yaml
 
+from ansible_collections.hwcloud.meeting.plugins.module_utils.base import SHARED_ARGUMENT_SPEC
+
 from .conftest import BIN, ansible_env
 
 MODULES = ['meeting_activate', 'meeting_record', 'meeting_live', 'meeting_broadcast', 'meeting_info']
-SHARED = {'api_url', 'access_token', 'app_id', 'app_key', 'user_id', 'corp_id', 'account', 'account_password',
-          'conference_id', 'host_password', 'conference_token', 'validate_certs', 'ca_path', 'timeout', 'retries'}
+# Every shared option the modules take (not a copy of the list, which would
+# miss an option added later) must be documented with its type and default.
+SHARED = set(SHARED_ARGUMENT_SPEC)
 
 
 @pytest.fixture(scope='module')
@@ -27,7 +30,14 @@ def docs():
 def test_module_documentation(docs, name):
     entry = docs['hwcloud.meeting.' + name]
     doc = entry['doc']
-    assert SHARED <= set(doc['options']), name
+    assert SHARED <= set(doc['options']), sorted(SHARED - set(doc['options']))
+    for option in SHARED:
+        spec, documented = SHARED_ARGUMENT_SPEC[option], doc['options'][option]
+        assert documented['type'] == spec['type'], (name, option)
+        assert documented.get('default') == spec.get('default'), (name, option)
+        fallback = spec.get('fallback')
+        if fallback:  # "If not set, the environment variable E(HWMEETING_...) is used."
+            assert 'E(%s)' % fallback[1][0] in ' '.join(documented['description']), (name, option)
     for secret in ('access_token', 'app_key', 'account_password', 'host_password', 'conference_token'):
         assert doc['options'][secret]['type'] == 'str'
     attributes = doc['attributes']
@@ -38,6 +48,10 @@ def test_module_documentation(docs, name):
     assert examples, name
     assert 'state_verified' in entry['return'] and 'msg' in entry['return']
     assert {'status', 'error_code', 'request_id'} <= set(entry['return'])
+
+
+def test_the_shared_options_include_the_token_cache():
+    assert {'token_cache', 'api_url', 'conference_id', 'host_password', 'retries'} <= SHARED
 
 
 def test_activate_requires_the_host_password(docs):

@@ -14,7 +14,11 @@ from .conftest import ROOT, run_playbook
 from .test_runbooks import recap
 
 MEETINGS = int(os.environ.get('HWMEETING_LOAD_MEETINGS', '30'))
-RATE_LIMIT = int(os.environ.get('HWMEETING_LOAD_RATE_LIMIT', '25'))  # calls a second
+# Calls a second. The test is about surviving the gateway's 429s, so it
+# asserts there were some: the smaller event of `make test` gets a lower
+# limit, which it meets on a busy machine too (at 25, 30 meetings met it
+# only a dozen times in event_stop on two shared cores).
+RATE_LIMIT = int(os.environ.get('HWMEETING_LOAD_RATE_LIMIT', '25' if MEETINGS >= 100 else '20'))
 FORKS = 20
 
 
@@ -46,13 +50,16 @@ def test_an_event_under_the_rate_limit(tmp_path):
                                '-f', str(FORKS))
             seconds = time.monotonic() - started
             assert run.rc == 0, run
-            counts = recap(run)
-            assert len(counts) == MEETINGS and all(host['failed'] == 0 for host in counts.values())
+            counts = recap(run, hosts)
+            assert all(host['failed'] == 0 for host in counts.values())
             for meeting in config['meetings']:
                 state = sim.meeting(meeting['id'])
                 assert (state['recording'], state['live'], state['mode']) == wanted, meeting['id']
                 assert state['state'] == 'Created'
             statuses = [call['status'] for call in sim.calls]
+            # The gateway throttled this run, and every task still succeeded.
+            assert statuses.count(429) > 0, 'the rate limit never engaged (%d calls): %s proves nothing' % (
+                len(statuses), playbook)
             figures[playbook] = {'seconds': round(seconds, 1), 'calls': len(statuses),
                                  'answered_429': statuses.count(429), 'failed_tasks': 0}
     print('\nload: %s' % json.dumps(figures))

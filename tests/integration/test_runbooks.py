@@ -36,12 +36,19 @@ def writes(sim):
             if call['method'] == 'PUT' or call['path'].endswith('/conferences/start')]
 
 
-def recap(run):
-    """{host: {'ok': n, 'changed': n, 'failed': n, ...}} from PLAY RECAP."""
-    hosts = {}
-    for host, counts in re.findall(r'^(\w+)\s+:\s+(ok=.*)$', run.out, re.MULTILINE):
-        hosts[host] = {key: int(value) for key, value in re.findall(r'(\w+)=(\d+)', counts)}
-    return hosts
+HOSTS = ('keynote', 'board', 'webinar')
+
+
+def recap(run, hosts=HOSTS):
+    """{host: {'ok': n, 'changed': n, 'failed': n, ...}} from PLAY RECAP,
+    which must name exactly ``hosts``: a check over every host of a recap that
+    parsed as empty (or missed a host) would pass without checking anything."""
+    counts = {}
+    for host, figures in re.findall(r'^(\w+)\s+:\s+(ok=.*)$', run.out, re.MULTILINE):
+        counts[host] = {key: int(value) for key, value in re.findall(r'(\w+)=(\d+)', figures)}
+    assert sorted(counts) == sorted(hosts), 'PLAY RECAP names %s, not %s:\n%s' % (
+        sorted(counts), sorted(hosts), run.out[-3000:])
+    return counts
 
 
 def status_lines(run):
@@ -138,6 +145,21 @@ def test_an_empty_runbook_variable_counts_as_unset(demo_sim):
                        '-e', 'meeting_api_url=', env={'HWMEETING_API_URL': demo_sim.url})
     assert run.rc == 0, run
     assert len(status_lines(run)) == 3
+
+
+def test_status_says_unknown_for_what_the_service_does_not_report(demo_sim):
+    runbook('event_start', demo_sim, '-e', 'event_live=false')
+    demo_sim.set_meeting(KEYNOTE, omit_fields=['state'])
+    demo_sim.set_meeting(BOARD, omit_fields=['recState', 'liveState'])
+    demo_sim.set_meeting(WEBINAR, omit_fields=['mode'])
+    status = runbook('event_status', demo_sim)
+    assert status_lines(status) == [
+        'board (914083136): in progress, recording unknown, live unknown, broadcast none, 3 in the meeting',
+        'keynote (914044873): in progress (as far as the service says), recording on, live off, '
+        'broadcast Keynote Speaker, 3 in the meeting',
+        'webinar (914047751): in progress, recording on, live off, broadcast unknown, 2 in the meeting',
+    ]
+    assert all(counts['changed'] == 0 and counts['failed'] == 0 for counts in recap(status).values())
 
 
 def test_a_blank_keynote_speaker_skips_the_broadcast(demo_sim):

@@ -1,5 +1,10 @@
 # Unit tests of the module base: the shared options, their environment
 # fallbacks, and input checks that fail before any HTTP call.
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 
 from ansible_collections.hwcloud.meeting.plugins.module_utils.base import (
@@ -8,19 +13,22 @@ from ansible_collections.hwcloud.meeting.plugins.module_utils.base import (
     meeting_argument_spec,
 )
 
-from ...helpers import run_module
+from ...helpers import run_module, run_module_with_output
 
 GOOD = dict(conference_id='914044873', host_password='host-pw-base-1')
 
 
-def probe(needs_login=False, needs_control=True):
+def probe(needs_login=False, needs_control=True, echo=None):
+    """A module that returns what its client was given (and, with ``echo``,
+    the value of that option as it is)."""
     def main():
         module = MeetingModule(argument_spec={}, needs_login=needs_login, needs_control=needs_control)
         client = module.client
+        extra = dict(echoed=module.params[echo]) if echo else {}
         module.exit_json(changed=False, params=dict(
             api_url=client.base_url, timeout=client.timeout, retries=client.retries,
             validate_certs=module.params['validate_certs'], app_id=module.params['app_id'],
-            verify=client._verify))
+            verify=client._verify), **extra)
     return main
 
 
@@ -50,12 +58,15 @@ def test_environment_fallbacks(capsys, monkeypatch, no_network):
     monkeypatch.setenv('HWMEETING_APP_ID', 'env-app')
     monkeypatch.setenv('HWMEETING_APP_KEY', 'env-key-secret')
     monkeypatch.setenv('HWMEETING_VALIDATE_CERTS', 'false')
-    result = run_module(probe(needs_login=True), GOOD, capsys)
+    # The module hands the key back: a secret from the environment is masked
+    # like one given as an option.
+    result, output = run_module_with_output(probe(needs_login=True, echo='app_key'), GOOD, capsys)
     assert result['params']['api_url'] == 'http://127.0.0.1:9'
     assert result['params']['app_id'] == 'env-app'
     assert result['params']['validate_certs'] is False and result['params']['verify'] is False
     assert any('validate_certs is false' in warning for warning in result['warnings'])
-    assert 'env-key-secret' not in capsys.readouterr().out
+    assert result['echoed'] == 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
+    assert '"echoed"' in output and 'env-key-secret' not in output
 
 
 def test_explicit_options_beat_the_environment(capsys, monkeypatch, no_network):
@@ -148,3 +159,30 @@ def test_an_unexpected_error_fails_with_words_not_a_traceback(capsys, no_network
     assert result['failed'] is True
     assert result['msg'].startswith("Unexpected error for meeting 914044873: KeyError: 'missing key'.")
     assert 'Traceback' not in result['msg'] and 'Traceback' not in result.get('exception', '')
+
+
+WITHOUT_REQUESTS = '''
+import sys
+sys.modules['requests'] = None  # "import requests" raises ImportError, as where it is not installed
+from ansible.module_utils.testing import patch_module_args
+from ansible_collections.hwcloud.meeting.plugins.modules import %s as module
+with patch_module_args(%r):
+    module.main()
+'''
+
+
+@pytest.mark.parametrize('name', ['meeting_info', 'meeting_activate'])
+def test_a_python_without_requests_fails_with_missing_required_lib(name):
+    # In a process of its own: requests must not be importable from the start.
+    args = dict(GOOD, app_id='app-1', app_key='key-123456')
+    # the child imports what this process imports (ansible-test units sets up
+    # its import path itself, not through PYTHONPATH)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in sys.path if path))
+    completed = subprocess.run([sys.executable, '-c', WITHOUT_REQUESTS % (name, args)], env=env,
+                               capture_output=True, text=True, timeout=120, check=False)
+    assert completed.returncode == 1, completed.stderr
+    result = json.loads(completed.stdout)
+    assert result['failed'] is True
+    assert 'Failed to import the required Python library (requests)' in result['msg'], result['msg']
+    assert sys.executable in result['msg']  # says which Python lacks it
+    assert 'Traceback' not in completed.stderr

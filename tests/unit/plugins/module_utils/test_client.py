@@ -164,7 +164,32 @@ def test_retry_after_is_the_least_wait_and_answers_told_the_same_spread_out():
     # after three consecutive failures the backoff (2 s + jitter) comes on top
     waits = [retry.get_retry_after(_Answer('1')) for _sample in range(50)]
     assert all(3.0 <= wait <= 4.5 for wait in waits)
-    assert retry.get_retry_after(_Answer('3600')) >= client_module.MAX_RETRY_AFTER
+
+
+@pytest.mark.parametrize('header, least', [('3600', 60.0), ('60', 60.0), ('45', 45.0)])
+def test_the_whole_wait_of_a_retry_after_is_at_most_60_seconds(header, least):
+    # The doc fragment promises "never more than 60 seconds in all": the
+    # spread and the backoff of earlier failures do not push it past that.
+    assert client_module.MAX_RETRY_AFTER == 60.0
+    retry = build_retry(6)
+    for _attempt in range(4):  # backoff 4 s + jitter on top of the spread
+        retry = retry.increment('GET', '/x', error=ConnectTimeoutError())
+    waits = [retry.get_retry_after(_Answer(header)) for _sample in range(50)]
+    assert all(least <= wait <= 60.0 for wait in waits), (min(waits), max(waits))
+    assert max(waits) == 60.0  # 45 s + up to 45 s + 4 s reaches the bound and stops there
+
+
+def test_urllib3_sleeps_the_capped_wait(monkeypatch):
+    # What urllib3 does with it: one sleep of the whole wait, not Retry-After
+    # and something else besides.
+    import urllib3.util.retry
+    slept = []
+    monkeypatch.setattr(urllib3.util.retry.time, 'sleep', slept.append)
+    build_retry(3).sleep(_Answer('3600'))
+    build_retry(3).sleep(_Answer('2'))
+    assert slept[0] == 60.0
+    assert 2.0 <= slept[1] <= 4.0
+    assert len(slept) == 2
 
 
 def test_no_retry_after_leaves_the_backoff_alone():
@@ -260,6 +285,11 @@ def test_broken_json_then_good_answer_succeeds():
     (requests.exceptions.ReadTimeout('slow'), 'no answer'),
     (requests.exceptions.SSLError('CERTIFICATE_VERIFY_FAILED'), 'set ca_path'),
     (requests.exceptions.ConnectionError('refused'), 'could not connect to https://meeting.example.test after 3 attempt(s)'),
+    # any other failure of requests: a generic sentence with its reason
+    (requests.exceptions.TooManyRedirects('Exceeded 30 redirects.'),
+     'Could not read the realtime state for meeting 914044873: the request to https://meeting.example.test failed '
+     '(Exceeded 30 redirects.)'),
+    (requests.exceptions.InvalidHeader('bad header value'), 'the request to https://meeting.example.test failed'),
 ])
 def test_transport_failures_become_sentences(exc, words):
     client = make_client(conference_token='ctl-1')
@@ -271,6 +301,31 @@ def test_transport_failures_become_sentences(exc, words):
 
 
 # --- tokens ---------------------------------------------------------------------------
+
+def test_login_without_credentials_says_what_to_give_and_calls_nothing():
+    client = make_client()  # no access token, no App ID, no account
+    session = scripted(client, {})
+    with pytest.raises(MeetingError) as caught:
+        client.login()
+    assert str(caught.value) == ('Cannot log in for meeting %s: give access_token, app_id and app_key, '
+                                 'or account and account_password' % MEETING)
+    with pytest.raises(MeetingError) as caught:
+        client.online_details()  # a call that needs an access token says the same
+    assert 'Cannot log in for meeting %s: give access_token' % MEETING in str(caught.value)
+    assert session.requests == []
+
+
+def test_a_control_call_without_host_password_or_token_says_what_to_give():
+    client = make_client()
+    session = scripted(client, {})
+    with pytest.raises(MeetingError) as caught:
+        client.realtime_info()
+    assert str(caught.value) == ('Cannot get a control token for meeting %s: give host_password or '
+                                 'conference_token' % MEETING)
+    with pytest.raises(MeetingError):
+        client.fetch_control_token()
+    assert session.requests == []
+
 
 def test_tokens_are_fetched_lazily_and_once():
     client = make_client(host_password=HOST_PASSWORD)

@@ -238,3 +238,91 @@ def test_forks_starting_together_log_in_once(tmp_path):
     assert [worker.exitcode for worker in workers] == [0] * 5
     with open(log) as handle:
         assert len(handle.readlines()) == 1
+
+
+# --- a cache that cannot be used is only a cache miss ------------------------------------
+
+def test_a_damaged_key_file_gives_up_the_cache_with_a_warning(tmp_path):
+    directory = tmp_path / 'tokens'
+    directory.mkdir(mode=0o700)
+    (directory / '.key').write_bytes(b'short')  # a key is 32 random bytes
+    warnings = []
+    cache = TokenCache(str(directory), warn=warnings.append)
+    cache.put(IDENTITY, 'ctl-token-1', 1800)
+    assert cache.get(IDENTITY) is None
+    assert entries(cache) == []
+    assert len(warnings) == 1  # said once, not on every use
+    assert 'key file %s is damaged; remove it' % (directory / '.key') in warnings[0]
+    assert 'cannot be used' in warnings[0]
+    # with the key removed, as the warning says, the cache works again
+    os.remove(str(directory / '.key'))
+    fresh = TokenCache(str(directory))
+    fresh.put(IDENTITY, 'ctl-token-1', 1800)
+    assert fresh.get(IDENTITY) == 'ctl-token-1'
+
+
+def test_a_failed_write_gives_up_the_cache_and_leaves_no_temporary_file(cache, monkeypatch):
+    warnings = []
+    cache = TokenCache(cache.directory, warn=warnings.append)
+
+    def full_disk(source, destination):
+        raise OSError(28, 'No space left on device')
+    monkeypatch.setattr(cache_module.os, 'replace', full_disk)
+    cache.put(IDENTITY, 'ctl-token-1', 1800)  # does not raise
+    monkeypatch.undo()
+    assert len(warnings) == 1
+    assert warnings[0].startswith('the token cache %s cannot be written' % cache.directory)
+    assert 'No space left on device' in warnings[0]
+    assert [name for name in os.listdir(cache.directory) if name.startswith('.tmp-')] == []
+    # given up for the rest of the task: no further reads or writes, no more warnings
+    cache.put(IDENTITY, 'ctl-token-2', 1800)
+    assert cache.get(IDENTITY) is None and entries(cache) == []
+    assert len(warnings) == 1
+
+
+def test_the_client_logs_in_when_the_cache_cannot_be_written(cache, monkeypatch):
+    warnings = []
+    cache = TokenCache(cache.directory, warn=warnings.append)
+
+    def denied(source, destination):
+        raise OSError(13, 'Permission denied')
+    monkeypatch.setattr(cache_module.os, 'replace', denied)
+    client = client_with(cache, host_password=HOST_PASSWORD)
+    calls = scripted(client, {
+        PATH_CONTROL_TOKEN: [response(200, {'data': {'token': 'ctl-1', 'confTokenExpireTime': 1800}})],
+        PATH_REALTIME: [response(200, {'confInfo': {}})]})
+    assert client.realtime_info() == {'confInfo': {}}
+    assert calls.paths() == [PATH_CONTROL_TOKEN, PATH_REALTIME]
+    assert len(warnings) == 1 and 'cannot be written' in warnings[0]
+
+
+def _age(path, seconds):
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
+def test_a_write_sweeps_old_temporary_files_and_stale_locks(cache):
+    cache.put(IDENTITY, 'ctl-token-1', 1800)  # creates the directory and key
+    directory = cache.directory
+    files = {'.tmp-crashed': 61, '.tmp-in-flight': 5,                  # a fork may be writing that one
+             'a' * 64 + '.lock': cache_module.STALE_LOCK + 60, 'b' * 64 + '.lock': 60,
+             'notes.txt': 10 ** 6}                                    # not the cache's: left alone
+    for name, age in files.items():
+        path = os.path.join(directory, name)
+        with open(path, 'w') as handle:
+            handle.write('x')
+        _age(path, age)
+    cache.put(IDENTITY[:3] + ('another',), 'ctl-token-2', 1800)
+    left = set(os.listdir(directory))
+    assert '.tmp-crashed' not in left and 'a' * 64 + '.lock' not in left
+    assert {'.tmp-in-flight', 'b' * 64 + '.lock', 'notes.txt', '.key'} <= left
+    assert len(entries(cache)) == 2  # live entries stay
+
+
+def test_a_corrupt_entry_is_swept_on_write(cache):
+    cache.put(IDENTITY, 'ctl-token-1', 1800)
+    path = os.path.join(cache.directory, entries(cache)[0])
+    with open(path, 'w') as handle:
+        handle.write('{"tok')
+    cache.put(IDENTITY[:3] + ('another',), 'ctl-token-2', 1800)
+    assert not os.path.exists(path) and len(entries(cache)) == 1

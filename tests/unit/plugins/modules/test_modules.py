@@ -1,5 +1,7 @@
 # Unit tests of each module's decision logic: realtime state in, calls and
 # result out. The HTTP session is replaced by a script; no network.
+import os
+
 import pytest
 import requests
 
@@ -14,6 +16,7 @@ from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
     PATH_REALTIME,
     PATH_RECORD,
     PATH_START,
+    app_signature,
 )
 from ansible_collections.hwcloud.meeting.plugins.modules import (
     meeting_activate,
@@ -23,7 +26,7 @@ from ansible_collections.hwcloud.meeting.plugins.modules import (
     meeting_record,
 )
 
-from ...helpers import run_module
+from ...helpers import run_module, run_module_with_output
 from ..module_utils.fakes import ScriptedSession, response
 
 CID = '914044873'
@@ -264,6 +267,35 @@ def test_broadcast_unknown_mode_converges_unverified(capsys, service):
     assert calls.paths()[-1] == PATH_CANCEL_BROADCAST
 
 
+@pytest.mark.parametrize('wait', [False, True])
+def test_broadcast_present_when_mode_is_not_reported_broadcasts_unverified(capsys, service, wait):
+    # The service says neither mode nor broadcastPid: the module cannot tell
+    # whether Ada is on already, so it sends the broadcast, says changed, warns,
+    # and does not wait for a state it cannot see.
+    calls = service({PATH_CONTROL_TOKEN: [TOKEN], PATH_REALTIME: [realtime(omit=['mode', 'broadcastPid'])],
+                     PATH_BROADCAST: [EMPTY]})
+    result = run_module(meeting_broadcast.main, broadcast_args(participant='Ada', wait=wait), capsys, diff=True)
+    assert 'failed' not in result
+    assert result['changed'] is True and result['state_verified'] is False
+    assert result['broadcast_participant'] == {'pid': 'p-ada', 'name': 'Ada', 'phone': '+991'}
+    assert result['msg'] == 'Broadcast of Ada in meeting %s started' % CID
+    assert result['diff'] == {'before': {'broadcast_participant': None},
+                              'after': {'broadcast_participant': {'pid': 'p-ada', 'name': 'Ada', 'phone': '+991'}}}
+    assert any('did not report broadcast participant' in warning and 'mode and broadcastPid' in warning
+               for warning in result['warnings'])
+    assert any('wait was skipped' in warning for warning in result['warnings']) is wait
+    assert calls.paths() == [PATH_CONTROL_TOKEN, PATH_REALTIME, PATH_BROADCAST]
+    assert calls.requests[-1]['params'] == {'conferenceID': CID, 'participantID': 'p-ada'}
+
+
+def test_broadcast_present_when_mode_is_not_reported_in_check_mode_writes_nothing(capsys, service):
+    calls = service({PATH_CONTROL_TOKEN: [TOKEN], PATH_REALTIME: [realtime(omit=['mode', 'broadcastPid'])]})
+    result = run_module(meeting_broadcast.main, broadcast_args(participant='Ada'), capsys, check_mode=True)
+    assert result['changed'] is True and result['state_verified'] is False
+    assert result['msg'] == 'Would broadcast Ada in meeting %s' % CID
+    assert calls.paths() == [PATH_CONTROL_TOKEN, PATH_REALTIME]
+
+
 @pytest.mark.parametrize('args, words', [
     (dict(participant='Ada', participant_id='p-ada'), 'mutually exclusive'),
     (dict(), 'participant_id, participant'),
@@ -306,6 +338,27 @@ def test_activate_leaves_a_meeting_in_progress_alone(capsys, service):
     assert result['changed'] is False and result['msg'] == 'Meeting %s already in progress' % CID
     assert 'region_ip' not in result
     assert calls.paths() == [PATH_APP_LOGIN, PATH_ONLINE]
+
+
+@pytest.mark.parametrize('state', ['Schedule', 'Destroying', 'something new'])
+def test_activate_starts_a_meeting_the_online_check_names_in_another_state(capsys, service, state):
+    # A 200 whose conferenceState is not Created is taken at its word: the
+    # meeting is not in progress, so it is started.
+    online = response(200, {'conferenceData': {'conferenceID': CID, 'conferenceState': state}})
+    calls = service({PATH_APP_LOGIN: [ACCESS], PATH_ONLINE: [online],
+                     PATH_START: [response(200, {'uuid': 'x', 'regionIP': '100.94.23.40'})]})
+    result = run_module(meeting_activate.main, dict(CONTROL, **LOGIN), capsys, diff=True)
+    assert result['changed'] is True and result['msg'] == 'Meeting %s activated' % CID
+    assert result['diff'] == {'before': {'in_progress': False}, 'after': {'in_progress': True}}
+    assert calls.paths() == [PATH_APP_LOGIN, PATH_ONLINE, PATH_START]
+
+
+def test_activate_takes_a_200_without_a_state_as_in_progress(capsys, service):
+    online = response(200, {'conferenceData': {'conferenceID': CID}})
+    calls = service({PATH_APP_LOGIN: [ACCESS], PATH_ONLINE: [online]})
+    result = run_module(meeting_activate.main, dict(CONTROL, **LOGIN), capsys)
+    assert result['changed'] is False and result['msg'] == 'Meeting %s already in progress' % CID
+    assert PATH_START not in calls.paths()
 
 
 def test_activate_check_mode(capsys, service):
@@ -385,6 +438,18 @@ def test_info_live_alone_unreported_is_no_failure_to_verify(capsys, service):
     assert not [warning for warning in result.get('warnings', []) if 'did not report' in warning]
 
 
+def test_info_when_the_service_does_not_say_whether_the_meeting_is_in_progress(capsys, service):
+    service({PATH_CONTROL_TOKEN: [TOKEN], PATH_REALTIME: [realtime(omit=['state'])]})
+    result = run_module(meeting_info.main, CONTROL, capsys)
+    assert 'failed' not in result and result['changed'] is False
+    assert result['meeting']['in_progress'] is None  # unknown, not False
+    assert result['meeting']['recording'] is False and result['meeting']['live'] is False
+    assert result['msg'] == ('Realtime state of meeting %s read; the service did not say whether it is in progress'
+                             % CID)
+    assert result['state_verified'] is False
+    assert any('did not report state of meeting %s' % CID in warning for warning in result['warnings'])
+
+
 def test_info_other_failures_still_fail(capsys, service):
     service({PATH_CONTROL_TOKEN: [response(400, {'error_code': 'MMC.111072065', 'error_msg': 'AUTH_FAILED'})]})
     result = run_module(meeting_info.main, CONTROL, capsys)
@@ -396,3 +461,75 @@ def test_issued_tokens_never_reach_the_output(capsys, service):
         'error_code': 'MMC.1', 'error_msg': 'bad token ctl-token-modules'})]})
     result = run_module(meeting_info.main, CONTROL, capsys)
     assert 'ctl-token-modules' not in str(result)
+
+
+# --- credentials from the environment and corp_id, through a module ----------------------
+
+ONLINE_OK = response(200, {'conferenceData': {'conferenceID': CID, 'conferenceState': 'Created'}})
+
+
+def test_access_token_from_the_environment(capsys, service, monkeypatch):
+    monkeypatch.setenv('HWMEETING_ACCESS_TOKEN', 'env-access-token-1')
+    calls = service({PATH_ONLINE: [ONLINE_OK]})
+    result, output = run_module_with_output(meeting_activate.main, dict(CONTROL), capsys)
+    assert 'failed' not in result and result['changed'] is False
+    assert calls.paths() == [PATH_ONLINE]  # no login: the token was given
+    assert calls.requests[0]['headers']['X-Access-Token'] == 'env-access-token-1'
+    assert 'env-access-token-1' not in output
+
+
+def login_body_and_signature(calls):
+    login = calls.requests[0]
+    assert login['path'] == PATH_APP_LOGIN
+    fields = dict(part.split('=', 1) for part in login['headers']['Authorization'].split(' ', 1)[1].split(','))
+    return login['json'], fields['signature']
+
+
+@pytest.mark.parametrize('how', ['option', 'environment'])
+def test_corp_id_makes_a_multi_tenant_login(capsys, service, monkeypatch, how):
+    args = dict(CONTROL, **LOGIN)
+    if how == 'option':
+        args['corp_id'] = 'corp-modules-7'
+    else:
+        monkeypatch.setenv('HWMEETING_CORP_ID', 'corp-modules-7')
+    calls = service({PATH_APP_LOGIN: [ACCESS], PATH_ONLINE: [ONLINE_OK]})
+    result = run_module(meeting_activate.main, args, capsys)
+    assert 'failed' not in result
+    body, signature = login_body_and_signature(calls)
+    assert body['corpId'] == 'corp-modules-7'
+    # signed as a multi-tenant app: appId:corpId:userId:expireTime:nonce
+    assert signature == app_signature(LOGIN['app_key'], LOGIN['app_id'], '', body['expireTime'], body['nonce'],
+                                      'corp-modules-7')
+    assert signature != app_signature(LOGIN['app_key'], LOGIN['app_id'], '', body['expireTime'], body['nonce'])
+
+
+def test_without_corp_id_the_login_is_single_tenant(capsys, service):
+    calls = service({PATH_APP_LOGIN: [ACCESS], PATH_ONLINE: [ONLINE_OK]})
+    run_module(meeting_activate.main, dict(CONTROL, **LOGIN), capsys)
+    body, signature = login_body_and_signature(calls)
+    assert body['corpId'] == ''
+    assert signature == app_signature(LOGIN['app_key'], LOGIN['app_id'], '', body['expireTime'], body['nonce'])
+
+
+def token_files(directory):
+    return [name for name in os.listdir(directory) if name.endswith('.token')] if os.path.isdir(directory) else []
+
+
+@pytest.mark.parametrize('setting, cached', [(None, True), ('false', False), ('no', False), ('true', True)])
+def test_token_cache_from_the_environment(capsys, service, monkeypatch, setting, cached):
+    if setting is not None:
+        monkeypatch.setenv('HWMEETING_TOKEN_CACHE', setting)
+    directory = os.environ['HWMEETING_TOKEN_CACHE_DIR']
+    calls = service({PATH_CONTROL_TOKEN: [TOKEN], PATH_REALTIME: [realtime()]})
+    for _task in range(2):
+        assert 'failed' not in run_module(meeting_info.main, CONTROL, capsys)
+    assert calls.paths().count(PATH_CONTROL_TOKEN) == (1 if cached else 2)
+    assert len(token_files(directory)) == (1 if cached else 0)
+
+
+def test_token_cache_option_beats_the_environment(capsys, service, monkeypatch):
+    monkeypatch.setenv('HWMEETING_TOKEN_CACHE', 'false')
+    calls = service({PATH_CONTROL_TOKEN: [TOKEN], PATH_REALTIME: [realtime()]})
+    for _task in range(2):
+        run_module(meeting_info.main, dict(CONTROL, token_cache=True), capsys)
+    assert calls.paths().count(PATH_CONTROL_TOKEN) == 1

@@ -273,3 +273,47 @@ def test_state_is_restored_when_the_module_raises():
         with _as_module(direct_execution._Core(), b'{}', {'HWMEETING_TEST_VARIABLE': 'set'}):
             raise RuntimeError('a bug')
     assert (basic._ANSIBLE_ARGS, _internal.is_controller, dict(os.environ)) == before
+
+
+@pytest.fixture
+def controller_state_restored():
+    """The controller objects this test builds mark the process as the
+    controller (see _import_as_a_test): put that back afterwards."""
+    saved = (_internal.is_controller, _internal.import_controller_module, _internal.get_controller_serialize_map)
+    yield
+    _internal.is_controller, _internal.import_controller_module, _internal.get_controller_serialize_map = saved
+
+
+def test_a_module_that_raises_in_the_worker_fails_the_task_with_words(monkeypatch, controller_state_restored):
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.playbook.play_context import PlayContext
+    from ansible.playbook.task import Task
+    from ansible.plugins.loader import connection_loader
+    from ansible.template import Templar
+
+    from ansible_collections.hwcloud.meeting.plugins.action.meeting_info import ActionModule
+    from ansible_collections.hwcloud.meeting.plugins.modules import meeting_info
+
+    def a_bug():
+        raise RuntimeError('a bug of the module, 7d3f')
+    monkeypatch.setattr(meeting_info, 'main', a_bug)
+
+    loader = DataLoader()
+    task = Task()
+    task.action = 'hwcloud.meeting.meeting_info'
+    # 127.0.0.1:9 is closed: should the module run as a process of its own
+    # after all, it fails otherwise, and the words below are missing.
+    task.args = {'conference_id': '914044873', 'host_password': 'host-pw-direct-1', 'api_url': 'http://127.0.0.1:9'}
+    play_context = PlayContext()
+    play_context.connection = 'local'
+    connection = connection_loader.get('local', play_context, '/dev/null')
+    plugin = ActionModule(task=task, connection=connection, play_context=play_context, loader=loader,
+                          templar=Templar(loader=loader), shared_loader_obj=None)
+    plugin._load_name = ActionModule.__module__  # as ansible-core's plugin loader names it
+
+    result = plugin.run(task_vars={})  # must not raise: the worker reports a failed task
+
+    assert result['failed'] is True
+    words = ' '.join(str(result.get(key, '')) for key in ('msg', 'module_stderr'))
+    assert 'RuntimeError' in words and 'a bug of the module, 7d3f' in words, result
+    assert 'host-pw-direct-1' not in str(result)
