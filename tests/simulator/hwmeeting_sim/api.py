@@ -125,6 +125,9 @@ class Api(object):
             "/v1/mmc/control/conferences/participants/broadcast": {"PUT": self.broadcast},
             "/v1/mmc/control/conferences/cancelBroadcast": {"PUT": self.cancel_broadcast},
         }
+        # The management calls (meeting details, meeting lists): management.py.
+        from hwmeeting_sim.management import Management
+        self.routes.update(Management(self).routes)
 
     # -- helpers -----------------------------------------------------------
 
@@ -432,3 +435,4 @@ class Api(object):
             meeting["mode"] = "FREE"
             meeting["broadcast_pid"] = ""
             return self._write_answer()
+
