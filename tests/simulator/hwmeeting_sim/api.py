@@ -435,4 +435,3 @@ class Api(object):
             meeting["mode"] = "FREE"
             meeting["broadcast_pid"] = ""
             return self._write_answer()
-
