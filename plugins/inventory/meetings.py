@@ -77,9 +77,11 @@ author:
 '''
 
 EXAMPLES = r'''
+---
 # meetings.hwcloud_meeting.yml: every meeting the login may see, credentials from HWMEETING_*
 plugin: hwcloud.meeting.meetings
 
+---
 # event.hwcloud_meeting.yml: this morning's webinars, by meeting ID, with a group per state
 plugin: hwcloud.meeting.meetings
 search: webinar
@@ -95,6 +97,7 @@ cache_plugin: ansible.builtin.jsonfile
 cache_connection: ~/.cache/hwcloud.meeting/inventory
 cache_timeout: 300
 
+---
 # live.hwcloud_meeting.yml: the meetings in progress now, for the status runbook
 plugin: hwcloud.meeting.meetings
 in_progress: true
