@@ -87,11 +87,18 @@ molecule: collection
 	cd extensions && $(BIN)/molecule reset && $(BIN)/molecule test
 
 # ansible-builder writes the build context of the example execution
-# environment (building the image needs a container engine).
-builder: venv
-	rm -rf $(BUILD)/ee-context
-	$(BIN)/ansible-builder create --file docs/awx/execution-environment.yml --context $(BUILD)/ee-context --output-filename Containerfile
+# environment (building the image needs a container engine), the way
+# docs/awx/README.md tells a user: its files, with the collection's artifact
+# beside them as collections/hwcloud-meeting.tar.gz.
+builder: collection
+	rm -rf $(BUILD)/ee $(BUILD)/ee-context
+	mkdir -p $(BUILD)/ee/collections
+	cp docs/awx/execution-environment.yml docs/awx/requirements.yml docs/awx/requirements.txt $(BUILD)/ee/
+	cp $(ARTIFACT) $(BUILD)/ee/collections/hwcloud-meeting.tar.gz
+	$(BIN)/ansible-builder create --file $(BUILD)/ee/execution-environment.yml --context $(BUILD)/ee-context --output-filename Containerfile
 	test -f $(BUILD)/ee-context/Containerfile
+	test -f $(BUILD)/ee-context/_build/collections/hwcloud-meeting.tar.gz
+	grep -q 'COPY _build/collections/ /build/collections/' $(BUILD)/ee-context/Containerfile
 
 # The benchmark of docs/benchmark.md (not part of `make test`; a smoke test of
 # its scripts is). BENCH_ARGS e.g. "--meetings 20 --runs 5".

@@ -26,7 +26,8 @@ options:
       - An access token (sent as C(X-Access-Token)) obtained elsewhere.
       - Used before App ID and account login. If the service rejects it and App ID or account
         credentials are given too, the module logs in with them once and retries.
-      - Only M(hwcloud.meeting.meeting_activate) makes calls that need it.
+      - M(hwcloud.meeting.meeting_activate) makes calls that need it, and the other modules when they read the
+        host password from the meeting's details (no O(host_password) nor O(conference_token) given).
       - If not set, the environment variable E(HWMEETING_ACCESS_TOKEN) is used.
     type: str
   app_id:
@@ -71,12 +72,18 @@ options:
         M(hwcloud.meeting.meeting_activate) activates the meeting with it.
       - When O(conference_token) is given too, the token is used first and the host password
         fetches a new one if the service rejects it.
+      - When neither O(host_password) nor O(conference_token) is given, the module reads the host password
+        from the meeting's details (the C(chair) entry of C(passwordEntry)) with the login credentials, which
+        works for the login that scheduled the meeting or an administrator of the enterprise. That password is
+        kept secret, never returned nor written to disk; the control token it gets is cached as usual, keyed
+        by the login and the meeting, so later tasks do not read the details again.
     type: str
   conference_token:
     description:
       - A meeting control token (C(X-Conference-Authorization)) obtained elsewhere, used instead of
         O(host_password) for control calls. A control token lives 30 minutes.
-      - Without O(host_password), a rejected token fails the task, saying that it has expired.
+      - Without O(host_password) or login credentials, a rejected token fails the task, saying that it has
+        expired.
     type: str
   validate_certs:
     description:

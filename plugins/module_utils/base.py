@@ -94,7 +94,8 @@ class MeetingModule(AnsibleModule):
 
     ``needs_login``: the module makes X-Access-Token calls (meeting_activate).
     ``needs_control``: the module makes control calls, so it needs
-    host_password or conference_token.
+    host_password or conference_token, or else login credentials with which
+    the client reads the host password from the meeting's details.
     ``reads_push``: the module reads state that the meeting-status push
     reports (so it needs websocket-client, unless state_source is realtime).
     """
@@ -144,17 +145,25 @@ class MeetingModule(AnsibleModule):
             problems.append('wait_timeout must be 0 or more seconds (got %s)' % params['wait_timeout'])
         if params['ca_path'] and not os.path.exists(params['ca_path']):
             problems.append('ca_path %s does not exist' % params['ca_path'])
-        # Login credentials matter only to a module that logs in; the others
-        # ignore them (module_defaults and HWMEETING_* set them for every task).
-        for option, partner in _PAIRS if needs_login else ():
+        # Login credentials matter only to a module that logs in: one that makes
+        # access-token calls, or reads the host password from the meeting's
+        # details because neither host_password nor conference_token is given.
+        # The others ignore them (module_defaults and HWMEETING_* set them for
+        # every task).
+        password_from_login = needs_control and not (_given(params['host_password'])
+                                                     or _given(params['conference_token']))
+        uses_login = needs_login or password_from_login
+        for option, partner in _PAIRS if uses_login else ():
             if _given(params[option]) and not _given(params[partner]):
                 problems.append('%s is set but %s is missing' % (option, partner))
         if needs_login and not self._has_login():
             problems.append('no login credentials: give access_token, or app_id and app_key, or account and '
                             'account_password (or the HWMEETING_* environment variables)')
-        if needs_control and not (_given(params['host_password']) or _given(params['conference_token'])):
-            problems.append('give host_password (the meeting\'s host password) or conference_token '
-                            'to control the meeting')
+        if password_from_login and not self._has_login():
+            problems.append('give host_password (the meeting\'s host password) or conference_token to control '
+                            'the meeting, or login credentials (access_token, or app_id and app_key, or account '
+                            'and account_password) with which the module reads the host password from the '
+                            'meeting\'s details')
         if problems:
             which = 'meeting %s' % self.conference_id if _MEETING_ID.match(self.conference_id) else 'the meeting'
             self.fail_json(msg='Invalid options for %s: %s.' % (which, '; '.join(problems)))

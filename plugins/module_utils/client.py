@@ -60,6 +60,13 @@ PATH_LIVE = '/v1/mmc/control/conferences/live'
 PATH_BROADCAST = '/v1/mmc/control/conferences/participants/broadcast'
 PATH_CANCEL_BROADCAST = '/v1/mmc/control/conferences/cancelBroadcast'
 PATH_WS_TOKEN = '/v1/mmc/control/conferences/wsToken'
+PATH_DETAILS = '/v1/mmc/management/conferences/confDetail'
+PATH_LIST = '/v1/mmc/management/conferences'
+PATH_LIST_ONLINE = '/v1/mmc/management/conferences/online'
+LIST_PAGE_SIZE = 100
+# A page count past which the lists are not followed: a service that keeps
+# answering full pages must not keep an inventory sync busy forever.
+MAX_LIST_PAGES = 1000
 
 CLIENT_TYPE = 72
 APP_SIGNATURE_LIFETIME = 600  # seconds, "about ten minutes ahead" (API.md)
@@ -240,6 +247,9 @@ class MeetingClient(object):
         self._control_token = conference_token
         # The push server's base URL (wsURL), which comes with a control token.
         self.ws_url = None
+        # The host password read from the meeting's details with the login
+        # (passwordEntry, role chair): in memory only, never cached on disk.
+        self._password_from_login = None
         self._register_secret = register_secret or (lambda value: None)
         # Tokens this client obtains are shared with later tasks through the
         # cache; tokens the user gave are used as given and never cached.
@@ -261,9 +271,18 @@ class MeetingClient(object):
     def can_log_in(self):
         return bool((self._app_id and self._app_key) or (self._account and self._account_password))
 
+    @property
+    def can_read_host_password(self):
+        """Whether the login may be asked for the meeting's details, which
+        carry the host password: used when no host_password is given."""
+        return bool(self._access_token or self.can_log_in)
+
+    def _for_meeting(self, what):
+        return '%s for meeting %s' % (what, self.conference_id) if self.conference_id else what
+
     def _issued(self, token, what):
         if not token or not isinstance(token, str):
-            raise MeetingError('Could not %s for meeting %s: the answer carried no token' % (what, self.conference_id))
+            raise MeetingError('Could not %s: the answer carried no token' % self._for_meeting(what))
         self._register_secret(token)
         return token
 
@@ -295,12 +314,17 @@ class MeetingClient(object):
         return self._access_token
 
     def fetch_control_token(self):
-        """Get a control token with the host password and keep it."""
+        """Get a control token with the host password (given, or read from
+        the meeting's details with the login) and keep it."""
         what = 'get a control token'
-        if not self._host_password:
-            raise MeetingError('Cannot %s for meeting %s: give host_password or conference_token'
-                               % (what, self.conference_id))
-        headers = {'X-Password': self._host_password, 'X-Login-Type': '1'}
+        if self._host_password:
+            password = self._host_password
+        elif self.can_read_host_password:
+            password = self.host_password_from_login()
+        else:
+            raise MeetingError('Cannot %s for meeting %s: give host_password or conference_token, or login '
+                               'credentials that may read the meeting\'s details' % (what, self.conference_id))
+        headers = {'X-Password': password, 'X-Login-Type': '1'}
         answer = self._call('GET', PATH_CONTROL_TOKEN, what, params=self._meeting_query(), headers=headers)
         data = (answer.get('data') if isinstance(answer, dict) else None) or {}
         self._control_token = self._issued(data.get('token'), what)
@@ -326,7 +350,17 @@ class MeetingClient(object):
         return ('access', self.base_url, 'account', self._account or '', self._account_password or '')
 
     def _control_identity(self):
-        return ('control', self.base_url, self.conference_id or '', self._host_password or '')
+        """What a control token was obtained with.  With a host password read
+        from the meeting's details, that is the login (not the password,
+        which is not known before the details are read): a later task with the
+        same login and meeting reuses the token without reading them again."""
+        if self._host_password:
+            return ('control', self.base_url, self.conference_id or '', self._host_password)
+        if self.can_log_in:
+            login = self._access_identity()[2:]
+        else:
+            login = ('access_token', self._access_token or '')
+        return ('control', self.base_url, self.conference_id or '', 'from-login') + tuple(login)
 
     def _push_identity(self):
         return ('push', self.base_url, self.conference_id or '')
@@ -350,7 +384,7 @@ class MeetingClient(object):
             return {'X-Access-Token': self._access_token}
         if auth == _CONTROL:
             if not self._control_token:
-                if self._host_password:
+                if self._host_password or self.can_read_host_password:
                     self._control_token = self._obtain(self._control_identity(), self.fetch_control_token)
                 else:
                     self.fetch_control_token()  # says what is missing
@@ -366,7 +400,7 @@ class MeetingClient(object):
                 self._cache.evict(self._access_identity())
             self.login()
             return True
-        if auth == _CONTROL and self._host_password:
+        if auth == _CONTROL and (self._host_password or self.can_read_host_password):
             if self._cache:
                 self._cache.evict(self._control_identity())
             self.fetch_control_token()
@@ -379,8 +413,9 @@ class MeetingClient(object):
                       'give app_id and app_key, or account and account_password, so the module can log in')
         else:
             reason = ('the control token (conference_token) was rejected (HTTP 401): it has expired or is '
-                      'not for this meeting; give host_password so the module can fetch a new one')
-        return MeetingError('Could not %s for meeting %s: %s' % (what, self.conference_id, reason),
+                      'not for this meeting; give host_password, or login credentials that may read the '
+                      'meeting\'s details, so the module can fetch a new one')
+        return MeetingError('Could not %s: %s' % (self._for_meeting(what), reason),
                             status=status, request_id=request_id)
 
     # --- transport -------------------------------------------------------------
@@ -411,7 +446,7 @@ class MeetingClient(object):
                     self.base_url, self.retries + 1, _reason(exc))
         except requests.exceptions.RequestException as exc:
             reason = 'the request to %s failed (%s)' % (self.base_url, _reason(exc))
-        raise MeetingError('Could not %s for meeting %s: %s' % (what, self.conference_id, reason))
+        raise MeetingError('Could not %s: %s' % (self._for_meeting(what), reason))
 
     def _call(self, method, path, what, auth=None, params=None, body=None, headers=None, expect_json=True):
         """One logical call: send (urllib3 retries transient failures), renew
@@ -445,16 +480,16 @@ class MeetingClient(object):
                     time.sleep(BACKOFF_FACTOR * broken_answers + random.random() * BACKOFF_JITTER)
                     continue
                 raise MeetingError(
-                    'Could not %s for meeting %s: HTTP %s with %s%s'
-                    % (what, self.conference_id, response.status_code, _describe_body(response.text),
+                    'Could not %s: HTTP %s with %s%s'
+                    % (self._for_meeting(what), response.status_code, _describe_body(response.text),
                        _request_id_text(request_id)),
                     status=response.status_code, request_id=request_id)
 
     def _failure(self, response, what):
         code, message, description = parse_error(response)
         request_id = response.headers.get('X-Request-Id')
-        text = 'Could not %s for meeting %s: HTTP %s, %s%s' % (
-            what, self.conference_id, response.status_code, description, _request_id_text(request_id))
+        text = 'Could not %s: HTTP %s, %s%s' % (
+            self._for_meeting(what), response.status_code, description, _request_id_text(request_id))
         return MeetingError(text, status=response.status_code, error_code=code, error_msg=message,
                             request_id=request_id)
 
@@ -470,6 +505,74 @@ class MeetingClient(object):
             if err.error_code == NOT_IN_PROGRESS:
                 return None
             raise
+
+    def meeting_details(self):
+        """The meeting's details (confDetail), passwords included: only for
+        the login that scheduled the meeting or an admin."""
+        return self._call('GET', PATH_DETAILS, "read the meeting's details", auth=_ACCESS,
+                          params=self._meeting_query())
+
+    def host_password_from_login(self):
+        """The host password (passwordEntry, role chair) from the meeting's
+        details, read once per run with the login.  Registered as a secret
+        the moment it is known; kept in memory, never cached on disk."""
+        if self._password_from_login:
+            return self._password_from_login
+        try:
+            answer = self.meeting_details()
+        except MeetingError as error:
+            if error.status != 403:
+                raise
+            raise MeetingError(
+                'Could not read the host password of meeting %s from its details: this login may not read '
+                'them (%s). Only the meeting\'s scheduler or an administrator of the enterprise may: log in '
+                'as one of them, or give host_password for this meeting.'
+                % (self.conference_id, error.message.split(': ', 1)[-1]),
+                status=error.status, error_code=error.error_code, error_msg=error.error_msg,
+                request_id=error.request_id)
+        data = answer.get('conferenceData') if isinstance(answer.get('conferenceData'), dict) else {}
+        entries = data.get('passwordEntry') if isinstance(data.get('passwordEntry'), list) else []
+        password = None
+        for entry in entries:
+            if not isinstance(entry, dict) or not entry.get('password'):
+                continue
+            self._register_secret(str(entry['password']))  # the guest password is a secret too
+            if entry.get('conferenceRole') == 'chair':
+                password = str(entry['password'])
+        if not password:
+            raise MeetingError(
+                'Could not read the host password of meeting %s: its details carry no host (chair) password '
+                'for this login; give host_password for this meeting.' % self.conference_id)
+        self._password_from_login = password
+        return password
+
+    def list_meetings(self, online=False, search=None, offset=0, limit=LIST_PAGE_SIZE):
+        """One page of the meeting list (scheduled and running meetings), or
+        of the meetings in progress with ``online``: ``{offset, limit, count,
+        data}``.  queryAll=true: an admin sees the enterprise's meetings."""
+        params = {'offset': offset, 'limit': limit, 'queryAll': 'true'}
+        if search:
+            params['searchKey'] = search
+        what = 'list the meetings in progress' if online else 'list the meetings'
+        return self._call('GET', PATH_LIST_ONLINE if online else PATH_LIST, what, auth=_ACCESS, params=params)
+
+    def all_meetings(self, online=False, search=None, page_size=LIST_PAGE_SIZE):
+        """Every meeting of the list, following its pages to the end."""
+        meetings = []
+        offset = 0
+        for _page in range(MAX_LIST_PAGES):
+            answer = self.list_meetings(online=online, search=search, offset=offset, limit=page_size)
+            page = answer.get('data')
+            if not isinstance(page, list):
+                raise MeetingError('Could not %s: the answer carried no list of meetings (data)'
+                                   % ('list the meetings in progress' if online else 'list the meetings'))
+            meetings.extend(item for item in page if isinstance(item, dict))
+            offset += len(page)
+            count = _number(answer.get('count'))
+            if not page or (count is not None and offset >= count) or (count is None and len(page) < page_size):
+                return meetings
+        raise MeetingError('Could not list the meetings: the list did not end after %d pages of %d'
+                           % (MAX_LIST_PAGES, page_size))
 
     def start_meeting(self, password):
         return self._call('POST', PATH_START, 'activate the meeting', auth=_ACCESS,

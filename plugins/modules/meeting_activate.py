@@ -15,14 +15,18 @@ version_added: 0.1.0
 description:
   - Checks whether the meeting is in progress (the online check) and activates it with the host password
     only when it is not. Meeting control (recording, live, broadcast) works only on an activated meeting.
-  - The only module that makes calls with an access token, so the only one that needs login credentials,
+  - The only module that makes all its calls with an access token, so it always needs login credentials,
     O(access_token), or O(app_id) and O(app_key), or O(account) and O(account_password).
+  - Without O(host_password), the module reads the host password from the meeting's details with the login
+    (only when it activates the meeting), which works for the login that scheduled the meeting or an
+    administrator of the enterprise.
   - An ended meeting cannot be activated again; the task fails and says so.
 options:
   host_password:
     description:
       - The meeting's host password, which activates the meeting.
-    required: true
+      - If not given (or empty), it is read from the meeting's details with the login; it is kept secret
+        and never returned.
 extends_documentation_fragment:
   - hwcloud.meeting.common
   - hwcloud.meeting.attributes
@@ -42,6 +46,12 @@ EXAMPLES = r'''
   hwcloud.meeting.meeting_activate:
     conference_id: "914044873"
     host_password: "{{ keynote_host_password }}"
+    app_id: "{{ meeting_app_id }}"
+    app_key: "{{ meeting_app_key }}"
+
+- name: Open a meeting the App ID's user scheduled (the host password comes from its details)
+  hwcloud.meeting.meeting_activate:
+    conference_id: "914044873"
     app_id: "{{ meeting_app_id }}"
     app_key: "{{ meeting_app_key }}"
 
@@ -127,7 +137,10 @@ def run(module):
     elif module.check_mode:
         result['msg'] = 'Would activate meeting %s' % cid
     else:
-        answer = module.client.start_meeting(module.params['host_password'])
+        # Without host_password, the details are read only now: an activation
+        # is the one step that needs the password itself.
+        password = module.params['host_password'] or module.client.host_password_from_login()
+        answer = module.client.start_meeting(password)
         result['region_ip'] = answer.get('regionIP') if isinstance(answer, dict) else None
         result['msg'] = 'Meeting %s activated' % cid
     if module._diff:
@@ -137,9 +150,8 @@ def run(module):
 
 def main():
     module = MeetingModule(
-        argument_spec=dict(host_password=dict(type='str', no_log=True, required=True)),
+        argument_spec=dict(host_password=dict(type='str', no_log=True)),
         needs_login=True, needs_control=False,
-        nonempty=[('host_password', "the meeting's host password activates the meeting")],
     )
     module.run(run)
 

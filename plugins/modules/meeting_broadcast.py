@@ -19,7 +19,8 @@ description:
   - The participant is found by O(participant_id), or by O(participant), a name or phone number matched
     exactly against the participants in the meeting. A name that matches nobody, or more than one person,
     fails before anything is changed, listing who is in the meeting.
-  - Needs O(host_password) or O(conference_token); login credentials are not used.
+  - Needs O(host_password) or O(conference_token), or else login credentials with which it reads the host
+    password from the meeting's details (for the login that scheduled the meeting or an administrator).
 options:
   state:
     description:

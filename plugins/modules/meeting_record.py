@@ -18,7 +18,8 @@ description:
   - Starting needs a meeting in progress; activate it first with M(hwcloud.meeting.meeting_activate).
     Stopping a meeting that is not in progress (not activated yet, or ended) has nothing to do and succeeds
     unchanged.
-  - Needs O(host_password) or O(conference_token); login credentials are not used.
+  - Needs O(host_password) or O(conference_token), or else login credentials with which it reads the host
+    password from the meeting's details (for the login that scheduled the meeting or an administrator).
 options:
   state:
     description:

@@ -1,6 +1,10 @@
 #!/usr/bin/env python
-"""`make demo`: start the simulator with the three demo meetings, run the
+"""`make demo`: start the simulator with the three demo meetings, show the
+inventory the plugin hwcloud.meeting.meetings makes of them, run the
 event-day runbooks against it (start, status, stop, status), and stop it.
+
+The login goes in HWMEETING_* variables, as an AWX credential injects it; the
+inventory file holds no meeting ID and no password.
 
 Run from the repository root after `make collection` (make demo does both).
 """
@@ -11,7 +15,11 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.dirname(sys.executable)
-INVENTORY = os.path.join(ROOT, 'tests', 'demo', 'inventory.yml')
+INVENTORY = os.path.join(ROOT, 'tests', 'demo', 'meetings.hwcloud_meeting.yml')
+INVENTORY_SHOWN = 'tests/demo/meetings.hwcloud_meeting.yml'
+# The simulator's fake App ID (tests/simulator/demo_meetings.yml): the demo's only credential.
+CREDENTIAL = {'HWMEETING_APP_ID': 'demo-app-id', 'HWMEETING_APP_KEY': 'demo-app-key-not-secret',
+              'HWMEETING_USER_ID': 'demo-user'}
 SIMULATOR = os.path.join(ROOT, 'tests', 'simulator', 'run.py')
 MEETINGS = os.path.join(ROOT, 'tests', 'simulator', 'demo_meetings.yml')
 STEPS = [
@@ -38,17 +46,25 @@ def start_simulator():
 
 
 def main():
+    # An inventory the plugin cannot make fails the demo instead of running on no hosts.
     env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_DISPLAY_SKIPPED_HOSTS='false',
+               ANSIBLE_INVENTORY_UNPARSED_FAILED='true',
                ANSIBLE_COLLECTIONS_PATH=os.environ.get('ANSIBLE_COLLECTIONS_PATH',
-                                                       os.path.join(ROOT, '.build', 'collections')))
+                                                       os.path.join(ROOT, '.build', 'collections')),
+               **CREDENTIAL)
     simulator, url = start_simulator()
+    env['HWMEETING_API_URL'] = url
     banner('Simulator of Huawei Cloud Meeting listening on %s (3 demo meetings)' % url)
     failed = False
     try:
-        for playbook, title in STEPS:
-            banner(title + ': ansible-playbook hwcloud.meeting.%s -i tests/demo/inventory.yml -f 3' % playbook)
+        banner('The inventory: ansible-inventory -i %s --graph' % INVENTORY_SHOWN)
+        completed = subprocess.run([os.path.join(BIN, 'ansible-inventory'), '-i', INVENTORY, '--graph'],
+                                   env=env, cwd=ROOT, check=False)
+        failed = completed.returncode != 0
+        for playbook, title in STEPS if not failed else ():
+            banner(title + ': ansible-playbook hwcloud.meeting.%s -i %s -f 3' % (playbook, INVENTORY_SHOWN))
             completed = subprocess.run([os.path.join(BIN, 'ansible-playbook'), 'hwcloud.meeting.' + playbook,
-                                        '-i', INVENTORY, '-f', '3', '-e', 'meeting_api_url=' + url],
+                                        '-i', INVENTORY, '-f', '3'],
                                        env=env, cwd=ROOT, check=False)
             if completed.returncode != 0:
                 failed = True

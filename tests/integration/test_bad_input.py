@@ -28,7 +28,6 @@ RENDERED = os.path.join(ROOT, '.build', 'bad_input.md')
 REGENERATE = 'make bad-input-doc'
 
 KEYNOTE, HOST_PASSWORD = '900000001', 'it-host-pw-900001'
-WEBINAR = '900000002'  # scheduled, not in progress (meetings.yml)
 APP_ID, APP_KEY = 'it-app-id', 'it-app-key-4f9c2a81'
 ACCOUNT, ACCOUNT_PASSWORD = 'it-ops@example.com', 'it-account-password-7d31c'
 MISSING_CA = '/nonexistent/hwmeeting/ca-bundle.pem'
@@ -85,10 +84,11 @@ def state_choices(choices, got):
     return 'value of state must be one of: %s, got: %s' % (choices, got)
 
 
-ACTIVATION_PASSWORD = "host_password must not be empty: the meeting's host password activates the meeting"
 NO_PARTICIPANT = ('give participant (a name or phone number of someone in the meeting) or participant_id '
                   'to broadcast')
-CONTROL_CREDENTIALS = "give host_password (the meeting's host password) or conference_token to control the meeting"
+CONTROL_CREDENTIALS = ("give host_password (the meeting's host password) or conference_token to control the meeting, "
+                       "or login credentials (access_token, or app_id and app_key, or account and account_password) "
+                       "with which the module reads the host password from the meeting's details")
 
 CASES = [
     # --- the shared options, on every module --------------------------------------------
@@ -115,6 +115,12 @@ CASES = [
     case('host_password empty', CONTROL_MODULES, CONTROL_CREDENTIALS, args=dict(host_password='')),
     case('conference_token empty', CONTROL_MODULES, CONTROL_CREDENTIALS, args=dict(conference_token=''),
          drop=['host_password']),
+    # without host_password the login reads it from the meeting's details: its pairs are checked
+    case('no host_password, app_id without app_key', CONTROL_MODULES, 'app_id is set but app_key is missing',
+         args=dict(app_id=APP_ID), drop=['host_password'], shown='no `host_password`, `app_id` without `app_key`'),
+    case('no host_password, account without account_password', CONTROL_MODULES,
+         'account is set but account_password is missing', args=dict(account=ACCOUNT), drop=['host_password'],
+         shown='no `host_password`, `account` without `account_password`'),
     # --- meeting_activate: the only module that logs in ----------------------------------------
     case('no credentials', [ACTIVATE], 'no login credentials: give access_token, or app_id and app_key, '
          'or account and account_password (or the HWMEETING_* environment variables)', drop=NO_APP,
@@ -133,7 +139,6 @@ CASES = [
     case('corp_id without app_id', [ACTIVATE], 'corp_id is set but app_id is missing',
          args=dict(ACCOUNT_LOGIN, corp_id='it-corp-1'), drop=NO_APP,
          shown='`corp_id: "it-corp-1"` with account login (no `app_id`)'),
-    case('no host_password', [ACTIVATE], 'missing required arguments: host_password', drop=['host_password']),
     # --- meeting_record and meeting_live -----------------------------------------------------
     case('state missing', [RECORD, LIVE], 'missing required arguments: state', drop=['state']),
     case('state start', [RECORD, LIVE], state_choices('started, stopped', 'start'), args=dict(state='start')),
@@ -164,13 +169,6 @@ CASES = [
          args=dict(timeout='nan')),
     case('timeout inf', MODULES, 'timeout must be a number of seconds greater than 0 (got inf)',
          args=dict(timeout='inf')),
-    case('host_password empty', [ACTIVATE], ACTIVATION_PASSWORD, args=dict(host_password='')),
-    case('host_password empty, meeting not started', [ACTIVATE], ACTIVATION_PASSWORD,
-         args=dict(host_password='', conference_id=WEBINAR),
-         shown='`host_password: ""` on meeting %s (scheduled, not in progress)' % WEBINAR),
-    case('host_password null, meeting not started', [ACTIVATE], ACTIVATION_PASSWORD,
-         args=dict(host_password=None, conference_id=WEBINAR),
-         shown='`host_password:` (no value, so YAML reads null) on meeting %s (scheduled)' % WEBINAR),
     case('participant null', [BROADCAST], NO_PARTICIPANT, args=dict(participant=None),
          shown='`participant:` (no value, so YAML reads null)'),
     case('participant_id null', [BROADCAST], NO_PARTICIPANT, args=dict(participant_id=None), drop=['participant'],

@@ -51,12 +51,15 @@ def test_module_documentation(docs, name):
 
 
 def test_the_shared_options_include_the_token_cache():
-    assert {'token_cache', 'api_url', 'conference_id', 'host_password', 'retries'} <= SHARED
+    assert {'token_cache', 'api_url', 'conference_id', 'host_password', 'retries', 'state_source'} <= SHARED
 
 
-def test_activate_requires_the_host_password(docs):
-    assert docs['hwcloud.meeting.meeting_activate']['doc']['options']['host_password']['required'] is True
-    assert 'required' not in docs['hwcloud.meeting.meeting_record']['doc']['options']['host_password']
+@pytest.mark.parametrize('name', MODULES)
+def test_no_module_requires_the_host_password(docs, name):
+    # without it, the login reads it from the meeting's details
+    options = docs['hwcloud.meeting.' + name]['doc']['options']
+    assert not options['host_password'].get('required')
+    assert 'details' in ' '.join(options['host_password']['description'])
 
 
 def test_the_action_group_names_all_five():

@@ -10,7 +10,7 @@ from hwmeeting_sim import DEMO_MEETINGS, Simulator
 
 from .conftest import ROOT, assert_no_secret, run_playbook
 
-INVENTORY = os.path.join(ROOT, 'tests', 'demo', 'inventory.yml')
+INVENTORY = os.path.join(ROOT, 'tests', 'integration', 'inventory_host_passwords.yml')
 KEYNOTE, BOARD, WEBINAR = '914044873', '914083136', '914047751'
 SPEAKER_PID = 'c0a8000116f111eea1b2000000000002'
 

@@ -127,6 +127,9 @@ class Api(object):
             "/v1/mmc/control/conferences/cancelBroadcast": {"PUT": self.cancel_broadcast},
             "/v1/mmc/control/conferences/wsToken": {"GET": self.ws_token},
         }
+        # The management calls (meeting details, meeting lists): management.py.
+        from hwmeeting_sim.management import Management
+        self.routes.update(Management(self).routes)
 
     # -- helpers -----------------------------------------------------------
 

@@ -8,8 +8,10 @@ all touch it safely.  Nothing in this module knows about HTTP.
 
 import collections
 import copy
+import datetime
 import json
 import os
+import re
 import secrets
 import threading
 import time
@@ -58,10 +60,16 @@ DEFAULT_SETTINGS = {
 # sends the header, and a client must be able to parse it either way.
 NOMINAL_RATE_LIMIT = 1000
 
+# Fields of the management calls (meeting details and the meeting lists):
+# who scheduled the meeting, and when it starts and ends.
+MANAGEMENT_MEETING_FIELDS = ("owner", "start_time", "end_time")
+
 MEETING_FIELDS = ("subject", "host_password", "guest_password",
                   "allow_guest_start", "state", "recording", "live", "mode",
                   "broadcast_pid", "chair_id", "co_hosts", "participants",
-                  "attendees", "omit_fields")
+                  "attendees", "omit_fields") + MANAGEMENT_MEETING_FIELDS
+
+DEFAULT_MEETING_LENGTH = 3600.0   # seconds, when a meeting names no end_time
 
 
 class ConfigError(ValueError):
@@ -167,6 +175,49 @@ def normalize_attendee(raw, what):
     }
 
 
+# -- management fields: owner, start_time, end_time ---------------------------
+
+# "YYYY-MM-DD HH:MM" (UTC, the vendor's format), or a time relative to when
+# the meetings file is loaded: "now", "now+2h", "now-30m", "now+1d".
+_RELATIVE_TIME = re.compile(r"now(?:([+-])(\d+)([mhd]))?\Z")
+_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400}
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+
+
+def parse_meeting_time(value, what, now=None):
+    """A meeting time from the meetings file, as a Unix time in seconds."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ConfigError("%s must be \"YYYY-MM-DD HH:MM\" (UTC), \"now\", \"now+2h\" "
+                          "or a Unix time, not %r" % (what, value))
+    if isinstance(value, (int, float)):
+        return float(value)
+    text = value.strip()
+    relative = _RELATIVE_TIME.match(text)
+    if relative:
+        base = time.time() if now is None else now
+        if not relative.group(1):
+            return float(int(base) // 60 * 60)
+        offset = int(relative.group(2)) * _UNIT_SECONDS[relative.group(3)]
+        return float(int(base) // 60 * 60 + (offset if relative.group(1) == "+" else -offset))
+    try:
+        moment = datetime.datetime.strptime(text, TIME_FORMAT)
+    except ValueError:
+        raise ConfigError("%s must be \"YYYY-MM-DD HH:MM\" (UTC), \"now\", \"now+2h\" "
+                          "or a Unix time, not %r" % (what, value))
+    return moment.replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+def format_meeting_time(seconds):
+    """The vendor's time format: "YYYY-MM-DD HH:MM", UTC."""
+    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime(TIME_FORMAT)
+
+
+def _normalize_management_field(key, value, where):
+    if key == "owner":
+        return _want_str(value, where)
+    return parse_meeting_time(value, where)
+
+
 def normalize_meeting_fields(fields, what):
     """Validate a (partial) set of meeting fields; return a normalized copy."""
     out = {}
@@ -200,6 +251,8 @@ def normalize_meeting_fields(fields, what):
                         for i, a in enumerate(_want_list(value, where))]
         elif key == "omit_fields":
             out[key] = normalize_omit_fields(value, where)
+        elif key in MANAGEMENT_MEETING_FIELDS:
+            out[key] = _normalize_management_field(key, value, where)
     return out
 
 
@@ -225,11 +278,20 @@ def new_meeting(raw, what):
         "participants": [],
         "attendees": [],
         "omit_fields": [],
+        # management fields: no owner means only an admin login may read
+        # the meeting's details; it starts when loaded and lasts an hour
+        "owner": "",
+        "start_time": parse_meeting_time("now", what),
+        "end_time": None,
     }
     meeting.update(normalize_meeting_fields(
         {k: v for k, v in raw.items() if k != "id"}, "%s(%s)" % (what, meeting_id)))
     if not meeting["host_password"]:
         raise ConfigError("%s(%s).host_password must be set" % (what, meeting_id))
+    if meeting["end_time"] is None:
+        meeting["end_time"] = meeting["start_time"] + DEFAULT_MEETING_LENGTH
+    if meeting["end_time"] < meeting["start_time"]:
+        raise ConfigError("%s(%s).end_time must not be before start_time" % (what, meeting_id))
     return meeting
 
 
@@ -251,6 +313,8 @@ def parse_config(data):
             "account": name,
             "password": _want_str(raw.get("password"), what + ".password",
                                   allow_empty=False),
+            # an admin of the enterprise reads every meeting's details
+            "admin": _want_bool(raw.get("admin", False), what + ".admin"),
         }
 
     apps = {}
@@ -265,6 +329,7 @@ def parse_config(data):
                                  allow_empty=False),
             "user_id": _want_str(raw.get("user_id", ""), what + ".user_id"),
             "corp_id": _want_str(raw.get("corp_id", ""), what + ".corp_id"),
+            "admin": _want_bool(raw.get("admin", False), what + ".admin"),
         }
 
     meetings = collections.OrderedDict()
@@ -474,7 +539,9 @@ class State(object):
             token = _new_token()
             ttl = self.settings["access_token_ttl"]
             self.access_tokens[token] = {"expires": time.time() + ttl,
-                                         "subject": subject}
+                                         "subject": subject,
+                                         "user": subject.get("userId", ""),
+                                         "admin": self._login_is_admin(subject)}
             self._issued.append(token)
             return token, ttl
 
@@ -487,6 +554,14 @@ class State(object):
                                           "conference_id": conference_id}
             self._issued.append(token)
             return token, ttl, expires
+
+    def _login_is_admin(self, subject):
+        """Whether the account or App ID that logged in is marked admin."""
+        if subject.get("appId"):
+            app = self.apps.get(subject["appId"])
+            return bool(app and app["admin"])
+        account = self.accounts.get(subject.get("userAccount", ""))
+        return bool(account and account["admin"])
 
     @staticmethod
     def _check(store, token):

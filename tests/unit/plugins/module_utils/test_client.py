@@ -15,6 +15,9 @@ from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
     PATH_ACCOUNT_LOGIN,
     PATH_APP_LOGIN,
     PATH_CONTROL_TOKEN,
+    PATH_DETAILS,
+    PATH_LIST,
+    PATH_LIST_ONLINE,
     PATH_ONLINE,
     PATH_REALTIME,
     PATH_RECORD,
@@ -479,3 +482,78 @@ def test_an_answer_that_is_not_a_json_object_is_reported_not_crashed_on(text):
         client.online_details()
     assert 'HTTP 200 with a body that is not the service\'s JSON' in str(caught.value)
     assert 'r7' in str(caught.value)
+
+
+# --- meeting details and the meeting lists ------------------------------------------
+
+def _details(*entries):
+    return response(200, {'conferenceData': {'conferenceID': MEETING, 'passwordEntry': list(entries)}})
+
+
+def test_the_host_password_from_the_details_is_registered_as_a_secret_with_the_guest_password():
+    secrets = set()
+    client = make_client(access_token='acc-given', register_secret=secrets.add)
+    calls = scripted(client, {PATH_DETAILS: [_details({'conferenceRole': 'general', 'password': 'guest-1'},
+                                                      {'conferenceRole': 'chair', 'password': 'chair-1'})]})
+    assert client.host_password_from_login() == 'chair-1'
+    assert client.host_password_from_login() == 'chair-1'
+    assert calls.paths() == [PATH_DETAILS]  # read once per client
+    assert calls.requests[0]['headers']['X-Access-Token'] == 'acc-given'
+    assert secrets == {'chair-1', 'guest-1'}
+
+
+def test_details_without_a_chair_password_say_so():
+    client = make_client(access_token='acc-given')
+    scripted(client, {PATH_DETAILS: [_details({'conferenceRole': 'general', 'password': 'guest-1'})]})
+    with pytest.raises(MeetingError) as caught:
+        client.host_password_from_login()
+    assert 'no host (chair) password' in str(caught.value) and 'give host_password' in str(caught.value)
+    assert 'guest-1' not in str(caught.value)
+
+
+def test_details_refused_say_who_may_read_them_and_how_to_fix_it():
+    client = make_client(access_token='acc-given', retries=0)
+    scripted(client, {PATH_DETAILS: [response(403, {'error_code': 'X.403', 'error_msg': 'forbidden'},
+                                              headers={'X-Request-Id': 'req-403'})]})
+    with pytest.raises(MeetingError) as caught:
+        client.host_password_from_login()
+    error = caught.value
+    assert (error.status, error.error_code, error.request_id) == (403, 'X.403', 'req-403')
+    assert 'meeting %s' % MEETING in error.message and 'may not read' in error.message
+    assert 'give host_password' in error.message
+
+
+def test_without_host_password_nor_login_a_control_call_says_what_is_missing():
+    client = make_client()
+    with pytest.raises(MeetingError) as caught:
+        client.realtime_info()
+    assert 'give host_password or conference_token, or login credentials' in str(caught.value)
+
+
+def _page(count, ids):
+    return response(200, {'offset': 0, 'limit': 2, 'count': count,
+                          'data': [{'conferenceID': cid} for cid in ids]})
+
+
+def test_all_meetings_follows_the_pages_to_the_end():
+    client = make_client(access_token='acc-given', conference_id=None)
+    calls = scripted(client, {PATH_LIST: [_page(5, ['1', '2']), _page(5, ['3', '4']), _page(5, ['5'])]})
+    meetings = client.all_meetings(search='Sync', page_size=2)
+    assert [m['conferenceID'] for m in meetings] == ['1', '2', '3', '4', '5']
+    assert [call['params']['offset'] for call in calls.requests] == [0, 2, 4]
+    assert calls.requests[0]['params'] == {'offset': 0, 'limit': 2, 'queryAll': 'true', 'searchKey': 'Sync'}
+
+
+def test_all_meetings_in_progress_uses_the_online_list_and_stops_on_an_empty_page():
+    client = make_client(access_token='acc-given', conference_id=None)
+    calls = scripted(client, {PATH_LIST_ONLINE: [_page(9, ['1', '2']), _page(9, [])]})
+    assert [m['conferenceID'] for m in client.all_meetings(online=True, page_size=2)] == ['1', '2']
+    assert calls.paths() == [PATH_LIST_ONLINE, PATH_LIST_ONLINE]
+
+
+def test_a_list_failure_names_no_meeting():
+    client = make_client(access_token='acc-given', conference_id=None, retries=0)
+    scripted(client, {PATH_LIST: [response(400, {'error_code': 'X.1', 'error_msg': 'bad'})]})
+    with pytest.raises(MeetingError) as caught:
+        client.all_meetings()
+    assert str(caught.value).startswith('Could not list the meetings: HTTP 400')

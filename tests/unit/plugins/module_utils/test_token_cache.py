@@ -9,8 +9,10 @@ import pytest
 
 from ansible_collections.hwcloud.meeting.plugins.module_utils import token_cache as cache_module
 from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
+    PATH_ACCOUNT_LOGIN,
     PATH_APP_LOGIN,
     PATH_CONTROL_TOKEN,
+    PATH_DETAILS,
     PATH_ONLINE,
     PATH_REALTIME,
     MeetingClient,
@@ -326,3 +328,55 @@ def test_a_corrupt_entry_is_swept_on_write(cache):
         handle.write('{"tok')
     cache.put(IDENTITY[:3] + ('another',), 'ctl-token-2', 1800)
     assert not os.path.exists(path) and len(entries(cache)) == 1
+# --- a host password read from the meeting's details with the login ------------------
+
+def _from_login_script():
+    details = {'conferenceData': {'passwordEntry': [{'conferenceRole': 'chair', 'password': 'chair-pw-9911'}]}}
+    return {PATH_APP_LOGIN: [response(200, {'accessToken': 'acc-2', 'validPeriod': 43200})],
+            PATH_DETAILS: [response(200, details)],
+            PATH_CONTROL_TOKEN: [response(200, {'data': {'token': 'ctl-2', 'confTokenExpireTime': 1800}})],
+            PATH_REALTIME: [response(200, {'confInfo': {}})]}
+
+
+def test_a_control_token_got_with_the_login_is_reused_without_reading_the_details(cache):
+    login = dict(app_id='app-2', app_key='key-2')
+    first = client_with(cache, **login)
+    first_calls = scripted(first, _from_login_script())
+    first.realtime_info()
+    assert first_calls.paths() == [PATH_APP_LOGIN, PATH_DETAILS, PATH_CONTROL_TOKEN, PATH_REALTIME]
+    assert first_calls.requests[2]['headers']['X-Password'] == 'chair-pw-9911'
+    second = client_with(cache, **login)
+    second_calls = scripted(second, _from_login_script())
+    second.realtime_info()
+    assert second_calls.paths() == [PATH_REALTIME]  # no login, no details, no control-token call
+    assert second_calls.requests[0]['headers']['X-Conference-Authorization'] == 'ctl-2'
+    # the password itself is nowhere on disk, not in a name nor in a file
+    for name in os.listdir(cache.directory):
+        assert 'chair-pw-9911' not in name
+        path = os.path.join(cache.directory, name)
+        if os.path.isfile(path):
+            with open(path, 'rb') as handle:
+                assert b'chair-pw-9911' not in handle.read()
+
+
+def test_another_login_does_not_share_the_control_token(cache):
+    first = client_with(cache, app_id='app-2', app_key='key-2')
+    scripted(first, _from_login_script())
+    first.realtime_info()
+    other = client_with(cache, account='ops@example.com', account_password='pw-3')
+    script = _from_login_script()
+    script[PATH_ACCOUNT_LOGIN] = [response(200, {'accessToken': 'acc-3', 'validPeriod': 43200})]
+    calls = scripted(other, script)
+    other.realtime_info()
+    assert calls.paths() == [PATH_ACCOUNT_LOGIN, PATH_DETAILS, PATH_CONTROL_TOKEN, PATH_REALTIME]
+
+
+def test_a_401_on_a_control_token_got_with_the_login_renews_without_reading_the_details_again(cache):
+    client = client_with(cache, app_id='app-2', app_key='key-2')
+    script = _from_login_script()
+    script[PATH_REALTIME] = [response(401, {'error_code': 'MMC.111070001', 'error_msg': 'expired'}),
+                             response(200, {'confInfo': {}})]
+    calls = scripted(client, script)
+    client.realtime_info()
+    assert calls.paths() == [PATH_APP_LOGIN, PATH_DETAILS, PATH_CONTROL_TOKEN, PATH_REALTIME,
+                             PATH_CONTROL_TOKEN, PATH_REALTIME]

@@ -11,6 +11,7 @@ from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
     PATH_BROADCAST,
     PATH_CANCEL_BROADCAST,
     PATH_CONTROL_TOKEN,
+    PATH_DETAILS,
     PATH_LIVE,
     PATH_ONLINE,
     PATH_REALTIME,
@@ -378,12 +379,65 @@ def test_activate_an_ended_meeting_fails(capsys, service):
 
 @pytest.mark.parametrize('args, words', [
     (dict(CONTROL), 'no login credentials'),
-    (dict(LOGIN, conference_id=CID, host_password='   '), 'host_password must not be empty'),
-    (dict(conference_id=CID, **LOGIN), 'missing required arguments: host_password'),
+    (dict(conference_id=CID), 'no login credentials'),
+    (dict(conference_id=CID, app_id='app-modules'), 'app_id is set but app_key is missing'),
 ])
 def test_activate_refuses_missing_credentials_before_any_call(capsys, no_network, args, words):
     result = run_module(meeting_activate.main, args, capsys)
     assert result['failed'] is True and words in result['msg']
+
+
+DETAILS = response(200, {'conferenceData': {'conferenceID': CID, 'passwordEntry': [
+    {'conferenceRole': 'chair', 'password': 'chair-pw-from-details'},
+    {'conferenceRole': 'general', 'password': 'guest-pw-from-details'}]}})
+
+
+def test_activate_without_host_password_reads_it_from_the_details(capsys, service):
+    calls = service({PATH_APP_LOGIN: [ACCESS], PATH_ONLINE: [NOT_IN_PROGRESS], PATH_DETAILS: [DETAILS],
+                     PATH_START: [response(200, {'regionIP': '10.0.0.1'})]})
+    result = run_module(meeting_activate.main, dict(conference_id=CID, **LOGIN), capsys)
+    assert result['changed'] is True and result['region_ip'] == '10.0.0.1'
+    assert calls.paths() == [PATH_APP_LOGIN, PATH_ONLINE, PATH_DETAILS, PATH_START]
+    assert calls.requests[-1]['json'] == {'conferenceID': CID, 'password': 'chair-pw-from-details'}
+    assert 'chair-pw-from-details' not in str(result) and 'guest-pw-from-details' not in str(result)
+
+
+def test_activate_without_host_password_reads_no_details_when_in_progress(capsys, service):
+    calls = service({PATH_APP_LOGIN: [ACCESS], PATH_ONLINE: [ONLINE], PATH_DETAILS: [DETAILS]})
+    result = run_module(meeting_activate.main, dict(conference_id=CID, **LOGIN), capsys)
+    assert result['changed'] is False
+    assert PATH_DETAILS not in calls.paths()
+
+
+def test_control_without_host_password_uses_the_login(capsys, service):
+    calls = service({PATH_APP_LOGIN: [ACCESS], PATH_DETAILS: [DETAILS], PATH_CONTROL_TOKEN: [TOKEN],
+                     PATH_REALTIME: [realtime(recState=1)]})
+    result = run_module(meeting_record.main, dict(conference_id=CID, state='started', **LOGIN), capsys)
+    assert result['changed'] is False and result['recording'] is True
+    assert calls.paths() == [PATH_APP_LOGIN, PATH_DETAILS, PATH_CONTROL_TOKEN, PATH_REALTIME]
+    token_request = calls.requests[2]
+    assert token_request['headers']['X-Password'] == 'chair-pw-from-details'
+
+
+def test_control_refused_details_say_how_to_fix_it(capsys, service):
+    refused = response(403, {'error_code': 'SIM.NOT_MEETING_OWNER', 'error_msg': 'not yours'})
+    service({PATH_APP_LOGIN: [ACCESS], PATH_DETAILS: [refused]})
+    result = run_module(meeting_info.main, dict(conference_id=CID, **LOGIN), capsys)
+    assert result['failed'] is True and result['status'] == 403
+    assert 'may not read' in result['msg'] and 'give host_password' in result['msg']
+    assert "scheduler or an administrator" in result['msg']
+
+
+@pytest.mark.parametrize('module', [meeting_record, meeting_live, meeting_info, meeting_broadcast])
+def test_control_pairs_are_checked_when_the_login_reads_the_password(capsys, no_network, module):
+    args = dict(conference_id=CID, account='ops@example.com', state='started', participant='Bob')
+    if module in (meeting_info, meeting_broadcast):
+        args.pop('state')
+    if module is not meeting_broadcast:
+        args.pop('participant')
+    result = run_module(module.main, args, capsys)
+    assert result['failed'] is True
+    assert 'account is set but account_password is missing' in result['msg']
 
 
 # --- meeting_info --------------------------------------------------------------------

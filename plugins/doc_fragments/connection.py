@@ -1,0 +1,98 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, hwcloud.meeting contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # The service and the login, for the collection's plugins that are not
+    # modules (the inventory plugin hwcloud.meeting.meetings). The wording and
+    # the HWMEETING_* variables are the modules' (hwcloud.meeting.common), so
+    # one AWX credential serves the jobs and the inventory sync: an option
+    # given in the plugin's file beats its variable, and an empty variable
+    # (AWX injects unset fields as empty strings) counts as unset.
+    DOCUMENTATION = r'''
+options:
+  api_url:
+    description:
+      - Base URL of the Huawei Cloud Meeting API.
+      - Private deployments and the international site use another URL.
+      - If not set, the environment variable E(HWMEETING_API_URL) is used.
+    type: str
+    default: https://api.meeting.huaweicloud.com
+  access_token:
+    description:
+      - An access token (sent as C(X-Access-Token)) obtained elsewhere.
+      - Used before App ID and account login. If the service rejects it and App ID or account
+        credentials are given too, the plugin logs in with them once and retries.
+      - If not set, the environment variable E(HWMEETING_ACCESS_TOKEN) is used.
+    type: str
+  app_id:
+    description:
+      - App ID for App ID login (HMAC-SHA256 signed); needs O(app_key).
+      - If not set, the environment variable E(HWMEETING_APP_ID) is used.
+    type: str
+  app_key:
+    description:
+      - The App ID's secret key. It signs the login request and is never sent.
+      - If not set, the environment variable E(HWMEETING_APP_KEY) is used.
+    type: str
+  user_id:
+    description:
+      - User ID to log in as with App ID login; empty means the App ID's default user.
+      - If not set, the environment variable E(HWMEETING_USER_ID) is used.
+    type: str
+  corp_id:
+    description:
+      - Enterprise ID, for a multi-tenant App ID only.
+      - If not set, the environment variable E(HWMEETING_CORP_ID) is used.
+    type: str
+  account:
+    description:
+      - Huawei Cloud Meeting account for account login, used when no access token or App ID is given;
+        needs O(account_password).
+      - If not set, the environment variable E(HWMEETING_ACCOUNT) is used.
+    type: str
+  account_password:
+    description:
+      - Password of O(account).
+      - If not set, the environment variable E(HWMEETING_ACCOUNT_PASSWORD) is used.
+    type: str
+  validate_certs:
+    description:
+      - Whether to verify the service's TLS certificate. Only turn this off for a test service.
+      - If not set, the environment variable E(HWMEETING_VALIDATE_CERTS) is used.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - A CA bundle (PEM) to verify the service's certificate with, for a private deployment.
+      - If not set, the environment variable E(HWMEETING_CA_PATH) is used; E(REQUESTS_CA_BUNDLE) is honoured too.
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for each HTTP request.
+    type: float
+    default: 30
+  retries:
+    description:
+      - How many times a transient failure is retried (connection errors, read timeouts,
+        HTTP 429, 500, 502, 503 and 504), with exponential backoff and jitter.
+        C(Retry-After) is honoured (up to 60 seconds).
+      - O(retries=N) means at most N + 1 attempts of each call.
+    type: int
+    default: 3
+  token_cache:
+    description:
+      - Reuse the access token across runs on this controller until shortly before it expires, shared with
+        the modules (see the collection's docs/token_cache.md).
+      - If not set, the environment variable E(HWMEETING_TOKEN_CACHE) is used.
+    type: bool
+    default: true
+requirements:
+  - requests
+'''
