@@ -324,7 +324,8 @@ def test_a_control_call_without_host_password_or_token_says_what_to_give():
     with pytest.raises(MeetingError) as caught:
         client.realtime_info()
     assert str(caught.value) == ('Cannot get a control token for meeting %s: give host_password or '
-                                 'conference_token' % MEETING)
+                                 "conference_token, or login credentials that may read the meeting's details"
+                                 % MEETING)
     with pytest.raises(MeetingError):
         client.fetch_control_token()
     assert session.requests == []

@@ -282,8 +282,8 @@ def test_broadcast_present_when_mode_is_not_reported_broadcasts_unverified(capsy
     assert result['msg'] == 'Broadcast of Ada in meeting %s started' % CID
     assert result['diff'] == {'before': {'broadcast_participant': None},
                               'after': {'broadcast_participant': {'pid': 'p-ada', 'name': 'Ada', 'phone': '+991'}}}
-    assert any('did not report broadcast participant' in warning and 'mode and broadcastPid' in warning
-               for warning in result['warnings'])
+    assert any('RealTimeInfo did not report who is broadcast in meeting %s' % CID in warning
+               for warning in result['warnings']), result['warnings']
     assert any('wait was skipped' in warning for warning in result['warnings']) is wait
     assert calls.paths() == [PATH_CONTROL_TOKEN, PATH_REALTIME, PATH_BROADCAST]
     assert calls.requests[-1]['params'] == {'conferenceID': CID, 'participantID': 'p-ada'}
