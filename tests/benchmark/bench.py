@@ -9,7 +9,10 @@ Prints a table and writes results.json and wall_time.png to --out:
   meeting, --forks forks), the two playbooks run alternately, median of
   --runs runs each;
 - per-task overhead: N no-op meeting_record tasks with a cached token
-  against N ansible.builtin.uri GET tasks, less a playbook with no task;
+  against N ansible.builtin.uri GET tasks, less a playbook with no task; and
+  what the meeting-status push costs a task: the same no-op record with
+  state_source: realtime, against a simulator whose confInfo reports the
+  state (the real service's does not);
 - wall time against the number of meetings (--sizes), plotted.
 
 The collection is measured as shipped (with a local connection its modules
@@ -17,6 +20,11 @@ run inside Ansible's worker process, docs/direct_execution.md) and, for
 comparison, as module processes (HWMEETING_DIRECT_EXECUTION=false).
 
 Every run starts from meetings that are scheduled, and an empty token cache.
+The collection runs against the simulator's vendor-like answers (the state
+comes from the push). The uri playbook reads confInfo's state fields, which
+the real service does not send, so it runs against the simulator's
+confinfo_state switch: the baseline is what a hand-written playbook would cost
+if REST reported the state.
 """
 import argparse
 import json
@@ -41,9 +49,17 @@ ACCOUNT, ACCOUNT_PASSWORD = 'bench@example.com', 'bench-account-password'
 URI_PLAYBOOK = os.path.join(HERE, 'uri_event_start.yml')
 COLLECTION_PLAYBOOK = os.path.join(ROOT, 'playbooks', 'event_start.yml')
 MODULE_PROCESS = {'HWMEETING_DIRECT_EXECUTION': 'false'}
-# name: (playbook, environment); run in this order, alternately
-VARIANTS = (('uri', URI_PLAYBOOK, {}), ('collection', COLLECTION_PLAYBOOK, {}),
-            ('module_process', COLLECTION_PLAYBOOK, MODULE_PROCESS))
+# name: (playbook, environment, simulator settings); run in this order, alternately
+VARIANTS = (('uri', URI_PLAYBOOK, {}, {'confinfo_state': True}), ('collection', COLLECTION_PLAYBOOK, {}, {}),
+            ('module_process', COLLECTION_PLAYBOOK, MODULE_PROCESS, {}))
+
+
+def http_calls(sim):
+    return [call for call in sim.calls if not call.get('websocket')]
+
+
+def push_connections(sim):
+    return [call for call in sim.calls if call.get('websocket')]
 
 
 def meetings_config(count):
@@ -100,29 +116,29 @@ class Bench(object):
             sys.exit('%s failed:\n%s' % (os.path.basename(path), completed.stdout[-3000:] + completed.stderr[-2000:]))
         return elapsed
 
-    def event_start(self, sim, inventory, playbook, env):
-        """One cold run: scheduled meetings, no cached token. (seconds, calls)"""
+    def event_start(self, sim, inventory, playbook, env, settings):
+        """One cold run: scheduled meetings, no cached token. (seconds, HTTP calls, push connections)"""
         sim.reset()
+        sim.configure(**settings)
         shutil.rmtree(self.cache, ignore_errors=True)
         seconds = self.playbook(playbook, inventory, env=env)
-        calls = len(sim.calls)
         for meeting in sim._state.list_meetings():
             assert meeting['state'] == 'Created' and meeting['recording'] and meeting['live'], meeting['id']
             assert meeting['broadcast_pid'].endswith('-speaker'), meeting['id']
-        return seconds, calls
+        return seconds, len(http_calls(sim)), len(push_connections(sim))
 
     def compare(self, count, runs):
         """The playbooks alternately, `runs` times each, on `count` meetings."""
         config = meetings_config(count)
         with Simulator(config=config, delay=self.args.latency) as sim:
             inventory = write_inventory(self.workdir, config, sim.url)
-            results = dict((name, []) for name, _playbook, _env in VARIANTS)
+            results = dict((name, []) for name, _playbook, _env, _settings in VARIANTS)
             for _run in range(runs):
-                for name, playbook, env in VARIANTS:
-                    results[name].append(self.event_start(sim, inventory, playbook, env))
-        return {name: {'seconds': [seconds for seconds, _calls in values],
-                       'median': statistics.median(seconds for seconds, _calls in values),
-                       'calls': values[0][1]}
+                for name, playbook, env, settings in VARIANTS:
+                    results[name].append(self.event_start(sim, inventory, playbook, env, settings))
+        return {name: {'seconds': [seconds for seconds, _calls, _push in values],
+                       'median': statistics.median(seconds for seconds, _calls, _push in values),
+                       'calls': values[0][1], 'push_connections': values[0][2]}
                 for name, values in results.items()}
 
     def per_task(self, repeat, runs):
@@ -131,9 +147,11 @@ class Bench(object):
         config = meetings_config(1)
         meeting = config['meetings'][0]
         playbooks = {}
-        for name, task in (('collection', {'name': 'No-op record', 'hwcloud.meeting.meeting_record': {
-                'api_url': '{{ meeting_api_url }}', 'conference_id': meeting['id'],
-                'host_password': meeting['host_password'], 'state': 'stopped'}}),
+        record = {'api_url': '{{ meeting_api_url }}', 'conference_id': meeting['id'],
+                  'host_password': meeting['host_password'], 'state': 'stopped'}
+        for name, task in (('collection', {'name': 'No-op record', 'hwcloud.meeting.meeting_record': record}),
+                           ('realtime', {'name': 'No-op record from confInfo', 'hwcloud.meeting.meeting_record':
+                                         dict(record, state_source='realtime')}),
                 ('uri', {'name': 'Realtime GET', 'ansible.builtin.uri': {
                     'url': '{{ meeting_api_url }}/v1/mmc/control/conferences/realTimeInfo?conferenceID=%s'
                            % meeting['id'], 'headers': {'X-Conference-Authorization': '{{ control_token }}'}}}),
@@ -143,7 +161,9 @@ class Bench(object):
             with open(path, 'w') as handle:
                 json.dump([{'name': name, 'hosts': 'localhost', 'gather_facts': False, 'tasks': tasks}], handle)
             playbooks[name] = path
-        with Simulator(config=config, delay=self.args.latency) as sim:
+        # confinfo_state: the realtime variant can verify the state (the push
+        # variant reads the push first and does not read confInfo at all)
+        with Simulator(config=config, delay=self.args.latency, confinfo_state=True) as sim:
             sim.set_meeting(meeting['id'], state='Created')
             token = requests.get(sim.url + '/v1/mmc/control/conferences/token', params={'conferenceID': meeting['id']},
                                  headers={'X-Password': meeting['host_password'], 'X-Login-Type': '1'},
@@ -151,7 +171,7 @@ class Bench(object):
             extra = {'meeting_api_url': sim.url, 'control_token': token}
             shutil.rmtree(self.cache, ignore_errors=True)
             self.playbook(playbooks['collection'], extra=extra)  # leaves its control token in the cache
-            runs_of = (('uri', 'uri', {}), ('collection', 'collection', {}),
+            runs_of = (('uri', 'uri', {}), ('collection', 'collection', {}), ('realtime', 'realtime', {}),
                        ('module_process', 'collection', MODULE_PROCESS), ('empty', 'empty', {}))
             times = dict((name, []) for name, _playbook, _env in runs_of)
             for _run in range(runs):
@@ -159,11 +179,13 @@ class Bench(object):
                     times[name].append(self.playbook(playbooks[playbook], extra=extra, env=env))
             sim.clear_calls()
             self.playbook(playbooks['collection'], extra=extra)
-            calls_per_noop = len(sim.calls) / float(repeat)
+            calls_per_noop = len(http_calls(sim)) / float(repeat)
+            push_per_noop = len(push_connections(sim)) / float(repeat)
         empty = statistics.median(times['empty'])
         per_task = {name: (statistics.median(times[name]) - empty) / repeat
-                    for name in ('collection', 'uri', 'module_process')}
-        return {'per_task_seconds': per_task, 'playbook_seconds': times, 'calls_per_noop_task': calls_per_noop}
+                    for name in ('collection', 'uri', 'module_process', 'realtime')}
+        return {'per_task_seconds': per_task, 'playbook_seconds': times, 'calls_per_noop_task': calls_per_noop,
+                'push_connections_per_noop_task': push_per_noop}
 
 
 def plot(scaling, path):
@@ -213,7 +235,8 @@ def main():
     task_ratio = seconds['collection'] / seconds['uri']
     results = {'settings': vars(args), 'event_start': comparison, 'wall_time_ratio': ratio,
                'module_process_wall_time_ratio': process_ratio, 'per_task': per_task, 'per_task_ratio': task_ratio,
-               'module_process_per_task_ratio': seconds['module_process'] / seconds['uri'], 'scaling': scaling}
+               'module_process_per_task_ratio': seconds['module_process'] / seconds['uri'], 'scaling': scaling,
+               'push_cost_per_task_seconds': seconds['collection'] - seconds['realtime']}
     with open(os.path.join(args.out, 'results.json'), 'w') as handle:
         json.dump(results, handle, indent=2)
     plot(scaling, os.path.join(args.out, 'wall_time.png'))
@@ -225,10 +248,14 @@ def main():
          '%.2f' % comparison['module_process']['median'], '%.2f' % process_ratio),
         ('event start: HTTP calls per run', str(comparison['uri']['calls']), str(comparison['collection']['calls']),
          '%.2f' % (float(comparison['collection']['calls']) / comparison['uri']['calls'])),
+        ('event start: push connections per run', str(comparison['uri']['push_connections']),
+         str(comparison['collection']['push_connections']), ''),
         ('one task (no-op record vs uri GET): wall time (s)', '%.3f' % seconds['uri'],
          '%.3f' % seconds['collection'], '%.2f' % task_ratio),
         ('  the same, as a module process (s)', '%.3f' % seconds['uri'], '%.3f' % seconds['module_process'],
          '%.2f' % (seconds['module_process'] / seconds['uri'])),
+        ('  the same, state_source realtime (no push) (s)', '%.3f' % seconds['uri'], '%.3f' % seconds['realtime'],
+         '%.2f' % (seconds['realtime'] / seconds['uri'])),
     ]
     for size in sorted(scaling, key=int):
         figures = scaling[size]
@@ -244,6 +271,8 @@ def main():
     for row in rows:
         print('%-*s  %10s  %12s  %6s' % ((width,) + row))
     print('\nHTTP calls per no-op task with a cached token: %.2f' % per_task['calls_per_noop_task'])
+    print('Push connections per no-op task: %.2f' % per_task['push_connections_per_noop_task'])
+    print('What the push costs a no-op task (push less realtime): %.3f s' % (seconds['collection'] - seconds['realtime']))
     print('Results: %s\nPlot: %s' % (os.path.join(args.out, 'results.json'), os.path.join(args.out, 'wall_time.png')))
 
 

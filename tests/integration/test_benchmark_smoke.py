@@ -18,7 +18,9 @@ def test_the_benchmark_runs(tmp_path):
     for words in ('event start, 2 meetings, forks 5: median wall time (s)', 'event start: HTTP calls per run',
                   'one task (no-op record vs uri GET): wall time (s)', 'event start, 1 meetings: wall time (s)',
                   'the same, modules as module processes (s)', 'the same, as a module process (s)',
-                  'HTTP calls per no-op task with a cached token: 1.00'):
+                  'HTTP calls per no-op task with a cached token: 1.00', 'Push connections per no-op task: 1.00',
+                  'What the push costs a no-op task (push less realtime):',
+                  'the same, state_source realtime (no push) (s)', 'event start: push connections per run'):
         assert words in completed.stdout
     results = json.loads((out / 'results.json').read_text())
     event, scaling = results['event_start'], results['scaling']
@@ -39,5 +41,9 @@ def test_the_benchmark_runs(tmp_path):
     assert results['wall_time_ratio'] == event['collection']['median'] / event['uri']['median']
     seconds = results['per_task']['per_task_seconds']
     assert results['per_task_ratio'] == seconds['collection'] / seconds['uri']
-    assert results['per_task']['calls_per_noop_task'] == 1.0
+    assert results['per_task']['calls_per_noop_task'] == 1.0  # wsToken
+    assert results['per_task']['push_connections_per_noop_task'] == 1.0
+    # the uri playbook opens no push connection; the collection one per record and broadcast task
+    assert event['uri']['push_connections'] == 0
+    assert event['collection']['push_connections'] == event['module_process']['push_connections'] == 2 * 2
     assert (out / 'wall_time.png').read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
