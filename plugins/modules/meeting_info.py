@@ -165,7 +165,7 @@ state_verified:
   description:
     - False when the service did not report part of the meeting's state that it publishes (those values are
       V(null)). The live streaming state is published nowhere by the vendor, so its absence alone leaves this
-      true; RV(state_sources.live) says whether it was reported.
+      true; the V(live) key of RV(state_sources) says whether it was reported.
   returned: success
   type: bool
   sample: true
