@@ -1,25 +1,35 @@
 """Fidelity: Huawei's own Python SDK (huaweicloudsdkmeeting) against the simulator.
 
-If the vendor's SDK can log in, activate, fetch a control token, read the
-realtime state and drive record/live/broadcast through the simulator, and
-reads its errors the way it reads the real service's, the simulator speaks
-the same wire format as the service (paths, headers, bodies, error bodies).
+If the vendor's SDK can log in, activate, fetch a control token (with the
+push's wsURL and tmpWsToken), fetch a WebSocket token, read the realtime
+information and drive record/live/broadcast through the simulator, and reads
+its errors the way it reads the real service's, the simulator speaks the same
+wire format as the service (paths, headers, bodies, error bodies).
+
+The tests hold the simulator to what the SDK models, not to the simulator's
+own extras: by default realTimeInfo's confInfo carries exactly the fields of
+the SDK's RealTimeConfInfo (chairID, coHosts), as the vendor documents.  The
+meeting's state after a write is read from the simulator itself.
 
 The SDK is a required test dependency (tests/requirements.txt): no skip.
 Each test asserts on the SDK's response objects AND on what the simulator
 saw (its call log) and did (the meeting's state).
 """
 
+import base64
 import copy
+import json
 import os
 import sys
 import warnings
 
 import pytest
+import websocket
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException, ServerResponseException
 from huaweicloudsdkcore.http.http_config import HttpConfig
 from huaweicloudsdkmeeting.v1 import (BroadcastParticipantRequest, CancelBroadcastRequest,
-                                      CreateConfTokenRequest, LiveRequest, MeetingClient,
+                                      CreateConfTokenRequest, CreateWebSocketTokenRequest,
+                                      LiveRequest, MeetingClient, RealTimeConfInfo,
                                       RecordRequest, RestSetLiveReqBody,
                                       RestSetRecordReqBody, ShowOnlineMeetingDetailRequest,
                                       ShowRealTimeInfoOfMeetingRequest, StartMeetingRequest,
@@ -134,27 +144,36 @@ def test_full_meeting_control_flow_with_app_id(sim):
     assert token_resp.data.role == 1
     assert token_resp.data.conf_token_expire_time == 1800
     assert token_resp.data.expire_time > 1e12            # absolute, in milliseconds
+    # the push: the server's base (no path) and a first WebSocket token
+    assert token_resp.data.ws_url == sim.ws_url == "wss://127.0.0.1:%d" % sim.port
+    assert token_resp.data.tmp_ws_token in sim.issued_tokens()
+    assert token_resp.data.tmp_ws_token != token
 
-    # realtime state: the SDK models chairID/coHosts; the rest of the
-    # contract (API.md) is in the raw JSON the SDK keeps
+    # a WebSocket token through the SDK's own call
+    ws_resp = client.create_web_socket_token(CreateWebSocketTokenRequest(
+        conference_id=KEYNOTE, x_conference_authorization=token))
+    assert ws_resp.status_code == 200
+    ws_token = ws_resp.web_socket_token
+    assert ws_token in sim.issued_tokens()
+    assert ws_token not in (token, token_resp.data.tmp_ws_token)
+
+    # realtime information: confInfo is what the SDK models, no more
     info = realtime(client, token)
     assert info.conf_info.chair_id == PRODUCER
     assert info.conf_info.co_hosts == [SPEAKER]
+    assert set(info.to_json_object()["confInfo"]) == set(
+        RealTimeConfInfo.attribute_map.values())
     assert [(p.pid, p.name, p.state, p.mute) for p in info.participants] == [
         (PRODUCER, "Event Producer", 0, 0), (SPEAKER, "Keynote Speaker", 0, 1),
         (CALLING, "Stage Manager", 1, 0)]
     assert [(a.account_id, a.user_uuid, a.name) for a in info.attendees] == [
         ("speaker", "uuid-speaker", "Keynote Speaker")]
-    assert info.to_json_object()["confInfo"] == {
-        "chairID": PRODUCER, "coHosts": [SPEAKER], "state": "Created", "recState": 0,
-        "liveState": 0, "mode": "FREE", "broadcastPid": ""}
 
     # recording on, then off
     rec = client.record(RecordRequest(conference_id=KEYNOTE, x_conference_authorization=token,
                                       body=RestSetRecordReqBody(is_record=1)))
     assert rec.status_code == 200
     assert sim.meeting(KEYNOTE)["recording"] is True
-    assert realtime(client, token).to_json_object()["confInfo"]["recState"] == 1
     client.record(RecordRequest(conference_id=KEYNOTE, x_conference_authorization=token,
                                 body=RestSetRecordReqBody(is_record=0)))
     assert sim.meeting(KEYNOTE)["recording"] is False
@@ -164,7 +183,6 @@ def test_full_meeting_control_flow_with_app_id(sim):
                                    body=RestSetLiveReqBody(is_live=1)))
     assert live.status_code == 200
     assert sim.meeting(KEYNOTE)["live"] is True
-    assert realtime(client, token).to_json_object()["confInfo"]["liveState"] == 1
     client.live(LiveRequest(conference_id=KEYNOTE, x_conference_authorization=token,
                             body=RestSetLiveReqBody(is_live=0)))
     assert sim.meeting(KEYNOTE)["live"] is False
@@ -175,8 +193,6 @@ def test_full_meeting_control_flow_with_app_id(sim):
     assert bc.status_code == 200
     state = sim.meeting(KEYNOTE)
     assert (state["mode"], state["broadcast_pid"]) == ("BROADCAST", SPEAKER)
-    conf = realtime(client, token).to_json_object()["confInfo"]
-    assert (conf["mode"], conf["broadcastPid"]) == ("BROADCAST", SPEAKER)
     cancel = client.cancel_broadcast(CancelBroadcastRequest(
         conference_id=KEYNOTE, x_conference_authorization=token))
     assert cancel.status_code == 200
@@ -189,15 +205,15 @@ def test_full_meeting_control_flow_with_app_id(sim):
     assert calls_of(sim)[2:] == [
         ("GET", "/v1/mmc/management/conferences/online/confDetail", 200),
         ("GET", c + "token", 200),
+        ("GET", c + "wsToken", 200),
         ("GET", c + "realTimeInfo", 200),
-        ("PUT", c + "record", 200), ("GET", c + "realTimeInfo", 200),
-        ("PUT", c + "record", 200),
-        ("PUT", c + "live", 200), ("GET", c + "realTimeInfo", 200),
-        ("PUT", c + "live", 200),
-        ("PUT", c + "participants/broadcast", 200), ("GET", c + "realTimeInfo", 200),
+        ("PUT", c + "record", 200), ("PUT", c + "record", 200),
+        ("PUT", c + "live", 200), ("PUT", c + "live", 200),
+        ("PUT", c + "participants/broadcast", 200),
         ("PUT", c + "cancelBroadcast", 200),
     ]
-    assert sim.calls[-2]["query"] == {"conferenceID": KEYNOTE}
+    assert sim.calls[5]["query"] == {"conferenceID": KEYNOTE}     # wsToken
+    assert sim.calls[-1]["query"] == {"conferenceID": KEYNOTE}
     assert [x["query"] for x in sim.calls if x["path"].endswith("broadcast")] == [
         {"conferenceID": KEYNOTE, "participantID": SPEAKER}]
 
@@ -353,3 +369,64 @@ def test_broadcast_of_a_participant_not_in_the_meeting(sim):
             conference_id=KEYNOTE, participant_id=CALLING, x_conference_authorization=token))
     assert (err.value.status_code, err.value.error_code) == (400, "SIM.PARTICIPANT_NOT_ONLINE")
     assert sim.meeting(KEYNOTE)["mode"] == "FREE"
+
+
+def _subscribe_frame(token, conf_id=KEYNOTE):
+    data = {"conferenceID": conf_id,
+            "subscribeType": ["ConfDynamicInfoNotify", "ParticipantsNotify"],
+            "confToken": "Basic " + base64.b64encode(token.encode()).decode()}
+    return json.dumps({"sequence": "000000000000000001702459164879", "action": "Subscribe",
+                       "data": json.dumps(data)})
+
+
+@pytest.mark.parametrize("source", ["create_web_socket_token", "tmp_ws_token"])
+def test_the_sdks_websocket_token_opens_the_push(sim, source):
+    """The tokens the SDK hands out open the channel at wsURL, once each."""
+    client = make_client(sim, app_id_credentials())
+    client.start_meeting(StartMeetingRequest(
+        body=StartRequest(conference_id=KEYNOTE, password=HOST_PW)))
+    data = client.create_conf_token(CreateConfTokenRequest(
+        conference_id=KEYNOTE, x_password=HOST_PW, x_login_type=1)).data
+    if source == "tmp_ws_token":
+        ws_token = data.tmp_ws_token
+    else:
+        ws_token = client.create_web_socket_token(CreateWebSocketTokenRequest(
+            conference_id=KEYNOTE, x_conference_authorization=data.token)).web_socket_token
+    url = "%s/cms/open/websocket/confctl/increment/conn?confID=%s&tmpToken=%s" % (
+        data.ws_url, KEYNOTE, ws_token)
+    ws = websocket.create_connection(url, timeout=10, sslopt={"ca_certs": sim.ca_path})
+    try:
+        ws.send(_subscribe_frame(data.token))
+        reply = json.loads(ws.recv())
+        assert reply["data"] == {"returnCode": 0, "returnDesc": "SUCCESS"}
+        dynamic, participants = json.loads(ws.recv()), json.loads(ws.recv())
+        assert (dynamic["action"], dynamic["msgMode"], dynamic["state"]) == (
+            "ConfDynamicInfoNotify", 0, "Created")
+        assert [p["pid"] for p in participants["data"]] == [PRODUCER, SPEAKER, CALLING]
+    finally:
+        ws.close()
+    # one connection per token: the second is closed at once (1008)
+    again = websocket.create_connection(url, timeout=10, sslopt={"ca_certs": sim.ca_path})
+    try:
+        opcode, payload = again.recv_data(control_frame=True)
+        assert opcode == websocket.ABNF.OPCODE_CLOSE
+        assert int.from_bytes(payload[:2], "big") == 1008
+    finally:
+        again.close()
+
+
+def test_websocket_token_refused(sim):
+    client = make_client(sim, app_id_credentials())
+    client.start_meeting(StartMeetingRequest(
+        body=StartRequest(conference_id=KEYNOTE, password=HOST_PW)))
+    token = client.create_conf_token(CreateConfTokenRequest(
+        conference_id=KEYNOTE, x_password=HOST_PW, x_login_type=1)).data.token
+    with pytest.raises(ClientRequestException) as err:
+        client.create_web_socket_token(CreateWebSocketTokenRequest(
+            conference_id=KEYNOTE, x_conference_authorization="stb-bogus"))
+    assert (err.value.status_code, err.value.error_code) == (401, "MMC.111070001")
+    sim.set_meeting(KEYNOTE, state="Destroyed")
+    with pytest.raises(ClientRequestException) as err:
+        client.create_web_socket_token(CreateWebSocketTokenRequest(
+            conference_id=KEYNOTE, x_conference_authorization=token))
+    assert (err.value.status_code, err.value.error_code) == (400, "MMC.111072006")

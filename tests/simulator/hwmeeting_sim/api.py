@@ -111,8 +111,9 @@ def _now_ms():
 class Api(object):
     """The vendor calls; `routes` maps path -> {method: handler}."""
 
-    def __init__(self, state):
+    def __init__(self, state, ws_url=None):
         self.state = state
+        self._ws_url = ws_url or (lambda: "")   # the push's base URL (server.py)
         self.routes = {
             "/v1/usg/acs/auth/account": {"POST": self.account_login},
             "/v2/usg/acs/auth/appauth": {"POST": self.app_login},
@@ -124,6 +125,7 @@ class Api(object):
             "/v1/mmc/control/conferences/live": {"PUT": self.live},
             "/v1/mmc/control/conferences/participants/broadcast": {"PUT": self.broadcast},
             "/v1/mmc/control/conferences/cancelBroadcast": {"PUT": self.cancel_broadcast},
+            "/v1/mmc/control/conferences/wsToken": {"GET": self.ws_token},
         }
 
     # -- helpers -----------------------------------------------------------
@@ -324,6 +326,7 @@ class Api(object):
             if meeting["state"] == "Destroyed":
                 raise _err(400, CONF_ENDED)
             meeting["state"] = "Created"      # idempotent when already Created
+            self.state.changed(conf_id)
         return Answer(200, {"uuid": "stb" + secrets.token_hex(24),
                             "regionIP": "127.0.0.1"})
 
@@ -343,8 +346,11 @@ class Api(object):
                 raise _err(400, CONF_NOT_FOUND_OR_AUTH_FAILED)
             self._need_in_progress(meeting)
             token, ttl, expires = self.state.issue_control_token(conf_id)
+            ws_token = self.state.issue_ws_token(conf_id)
         return Answer(200, {"data": {
             "token": token,
+            "tmpWsToken": ws_token,          # a WebSocket token too (one use)
+            "wsURL": self._ws_url(),         # the push server: scheme://host:port
             "expireTime": int(expires * 1000),
             "confTokenExpireTime": int(-(-ttl // 1)),
             "role": 1,
@@ -371,15 +377,19 @@ class Api(object):
     def realtime_info(self, req):
         with self.state.lock:
             meeting = self._control(req)
+            # As the vendor documents confInfo: chairID and coHosts only.
             conf_info = {
                 "chairID": meeting["chair_id"],
                 "coHosts": list(meeting["co_hosts"]),
-                "state": meeting["state"],
-                "recState": 1 if meeting["recording"] else 0,
-                "liveState": 1 if meeting["live"] else 0,
-                "mode": meeting["mode"],
-                "broadcastPid": meeting["broadcast_pid"],
             }
+            if self.state.settings["confinfo_state"]:   # a deployment that reports state
+                conf_info.update({
+                    "state": meeting["state"],
+                    "recState": 1 if meeting["recording"] else 0,
+                    "liveState": 1 if meeting["live"] else 0,
+                    "mode": meeting["mode"],
+                    "broadcastPid": meeting["broadcast_pid"],
+                })
             omit = set(self.state.settings["omit_fields"]) | set(meeting["omit_fields"])
             for name in omit:
                 conf_info.pop(name, None)
@@ -398,17 +408,22 @@ class Api(object):
             raise _bad("%s must be 0 or 1" % name)
         return value == 1
 
+    # Writes check under the lock, then change the meeting through
+    # state.change_meeting (outside the lock): now, or state_change_delay later.
+
     def record(self, req):
         with self.state.lock:
             meeting = self._control(req)
-            meeting["recording"] = self._switch(_json_body(req), "isRecord")
-            return self._write_answer()
+            on = self._switch(_json_body(req), "isRecord")
+        self.state.change_meeting(meeting["id"], {"recording": on})
+        return self._write_answer()
 
     def live(self, req):
         with self.state.lock:
             meeting = self._control(req)
-            meeting["live"] = self._switch(_json_body(req), "isLive")
-            return self._write_answer()
+            on = self._switch(_json_body(req), "isLive")
+        self.state.change_meeting(meeting["id"], {"live": on})
+        return self._write_answer()
 
     def broadcast(self, req):
         with self.state.lock:
@@ -421,14 +436,21 @@ class Api(object):
             if not online:
                 raise ApiError(400, PARTICIPANT_NOT_ONLINE,
                                "participant %s is not in the meeting" % pid)
-            # One participant at a time: broadcasting another replaces it.
-            meeting["mode"] = "BROADCAST"
-            meeting["broadcast_pid"] = pid
-            return self._write_answer()
+        # One participant at a time: broadcasting another replaces it.
+        self.state.change_meeting(meeting["id"], {"mode": "BROADCAST", "broadcast_pid": pid})
+        return self._write_answer()
 
     def cancel_broadcast(self, req):
         with self.state.lock:
             meeting = self._control(req)
-            meeting["mode"] = "FREE"
-            meeting["broadcast_pid"] = ""
-            return self._write_answer()
+        self.state.change_meeting(meeting["id"], {"mode": "FREE", "broadcast_pid": ""})
+        return self._write_answer()
+
+    # -- the meeting-status push's token -------------------------------------------
+
+    def ws_token(self, req):
+        """GET wsToken: checks as realTimeInfo; a token for one connection."""
+        with self.state.lock:
+            meeting = self._control(req)
+            token = self.state.issue_ws_token(meeting["id"])
+        return Answer(200, {"webSocketToken": token})

@@ -47,6 +47,18 @@ def _parser():
                    help="writes answer a small JSON object instead of an empty body")
     p.add_argument("--error-style", choices=state_mod.ERROR_STYLES, default="error_code",
                    help="spelling of error bodies (default error_code/error_msg)")
+    p.add_argument("--confinfo-state", action="store_true",
+                   help="realTimeInfo's confInfo also carries state, recState, liveState, "
+                        "mode and broadcastPid (default: chairID and coHosts only, "
+                        "as the vendor documents)")
+    p.add_argument("--state-change-delay", type=float, default=0.0, metavar="SECONDS",
+                   help="a control write takes effect this long after its answer")
+    p.add_argument("--ws-token-ttl", type=float, default=state_mod.DEFAULT_WS_TOKEN_TTL,
+                   metavar="SECONDS", help="WebSocket token lifetime (default 60)")
+    p.add_argument("--push-heartbeat-timeout", type=float,
+                   default=state_mod.DEFAULT_PUSH_HEARTBEAT_TIMEOUT, metavar="SECONDS",
+                   help="close a push channel after this long without a HeartBeat "
+                        "(default 180)")
     p.add_argument("--url-file", metavar="FILE",
                    help="write the base URL to FILE once listening (removed at stop)")
     p.add_argument("--log-calls", action="store_true",
@@ -79,7 +91,10 @@ def main(argv=None):
                         delay=args.delay, access_token_ttl=args.access_token_ttl,
                         conf_token_ttl=args.conf_token_ttl, rate_limit=args.rate_limit,
                         port=args.port, omit_fields=omit, write_json=args.write_json,
-                        error_style=args.error_style,
+                        error_style=args.error_style, confinfo_state=args.confinfo_state,
+                        state_change_delay=args.state_change_delay,
+                        ws_token_ttl=args.ws_token_ttl,
+                        push_heartbeat_timeout=args.push_heartbeat_timeout,
                         on_call=_print_call if args.log_calls else None)
     except (OSError, state_mod.ConfigError) as exc:
         print("hwmeeting-sim: %s" % exc, file=sys.stderr)

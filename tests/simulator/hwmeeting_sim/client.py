@@ -64,8 +64,8 @@ class SimulatorAdmin(object):
     def inject_fault(self, path, count=1, method=None, status=None,
                      error_style="error_code", body=None, delay=None, drop=False,
                      broken_body=False, retry_after=None, error_code=None,
-                     error_msg=None, content_type=None):
-        payload = {"path": path, "count": count, "method": method, "status": status,
+                     error_msg=None, content_type=None, push=None):
+        payload = {"push": push,"path": path, "count": count, "method": method, "status": status,
                    "error_style": error_style, "body": body, "delay": delay,
                    "drop": drop, "broken_body": broken_body,
                    "retry_after": retry_after, "error_code": error_code,
@@ -104,3 +104,19 @@ class SimulatorAdmin(object):
 
     def reset(self):
         self._call("POST", "reset")
+
+    # -- the meeting-status push --------------------------------------------------
+
+    @property
+    def frames(self):
+        return self._call("GET", "frames")["frames"]
+
+    def clear_frames(self):
+        self._call("DELETE", "frames")
+
+    def push_connections(self):
+        return self._call("GET", "push")["connections"]
+
+    def close_push(self, conference_id=None, code=1001, reason=""):
+        return self._call("POST", "push/close", {"conference_id": conference_id,
+                                                 "code": code, "reason": reason})["closed"]

@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from . import api as api_mod
+from . import push as push_mod
 from . import state as state_mod
 from . import tls as tls_mod
 
@@ -158,9 +159,7 @@ class _Handler(BaseHTTPRequestHandler):
                 remain, limit = self.sim._state.rate_status()
                 headers["X-APIG-Ratelimit-Api"] = "remain:%d,limit:%d,time:1 second" % (
                     remain, limit)
-                self._finish({"method": self.command, "path": path, "query": query,
-                              "status": None, "time": time.time(),
-                              "request_id": request_id}, exc.status)
+                self._finish(self._entry(path, query, request_id), exc.status)
             self._send(exc.status, _json_bytes(api_mod.error_body(
                 api_mod.INVALID_PARAMETER, exc.message)), headers=headers)
             return
@@ -174,12 +173,20 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- the vendor API, behind the "gateway" ----------------------------------
 
+    def _entry(self, path, query, request_id):
+        """A call-log entry; the push's upgrade is marked and never shows its tmpToken."""
+        entry = {"method": self.command, "path": path,
+                 "query": push_mod.loggable_query(path, query), "status": None,
+                 "time": time.time(), "request_id": request_id}
+        if path == state_mod.PUSH_PATH:
+            entry["websocket"] = True
+        return entry
+
     def _api(self, path, query, body, request_id):
         sim = self.sim
         st = sim._state
         method = self.command
-        entry = {"method": method, "path": path, "query": query, "status": None,
-                 "time": time.time(), "request_id": request_id}
+        entry = self._entry(path, query, request_id)
         headers = {"X-Request-Id": request_id}
 
         settings = st.get_settings()
@@ -187,11 +194,17 @@ class _Handler(BaseHTTPRequestHandler):
             sim._stopping.wait(settings["delay"])   # a stop cuts the delay short
 
         fault = st.take_fault(method, path)
+        push_fault = None
         if fault is not None:
-            if fault["delay"]:
-                sim._stopping.wait(fault["delay"])
-            if self._fault_answer(fault, entry, headers):
-                return
+            refuses = (fault["drop"] or fault["broken_body"]
+                       or fault["status"] is not None)
+            if path == state_mod.PUSH_PATH and not refuses:
+                push_fault = fault    # delay/push act on the channel, not the upgrade
+            else:
+                if fault["delay"]:
+                    sim._stopping.wait(fault["delay"])
+                if self._fault_answer(fault, entry, headers):
+                    return
 
         admitted, remain, limit = st.admit()
         headers["X-APIG-Ratelimit-Api"] = "remain:%d,limit:%d,time:1 second" % (remain, limit)
@@ -199,6 +212,10 @@ class _Handler(BaseHTTPRequestHandler):
             if settings["rate_limit_retry_after"]:
                 headers["Retry-After"] = "1"
             self._api_error(entry, headers, 429, THROTTLED[0], THROTTLED[1], "error_code")
+            return
+
+        if path == state_mod.PUSH_PATH:
+            self._push(query, entry, headers, push_fault, settings)
             return
 
         methods = sim._api.routes.get(path)
@@ -231,6 +248,42 @@ class _Handler(BaseHTTPRequestHandler):
         payload = b"" if answer.body is None else _json_bytes(answer.body)
         self._finish(entry, answer.status)
         self._send(answer.status, payload, headers=headers)
+
+    def _push(self, query, entry, headers, fault, settings):
+        """The meeting-status push: answer the upgrade, then run the channel
+        in this thread until it closes (push.py)."""
+        if self.command != "GET":
+            headers["Allow"] = "GET"
+            self._api_error(entry, headers, 405, "SIM.METHOD_NOT_ALLOWED",
+                            "%s does not support %s" % (state_mod.PUSH_PATH, self.command),
+                            settings["error_style"])
+            return
+        problem = push_mod.handshake_problem(self.headers)
+        if problem is not None:
+            status, message, extra = problem
+            headers.update(extra)
+            self._api_error(entry, headers, status, api_mod.INVALID_PARAMETER, message,
+                            settings["error_style"])
+            return
+        self._finish(entry, 101)
+        self.send_response(101)
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept",
+                         push_mod.accept_key(self.headers["Sec-WebSocket-Key"]))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.close_connection = True      # whatever happens, no HTTP after this
+        leftover = b""
+        try:
+            self.connection.setblocking(False)
+            leftover = self.rfile.read1(65536) or b""
+        except (OSError, ValueError):
+            pass
+        push_mod.PushConnection(self.sim._push, self.connection,
+                                query.get("confID", ""), query.get("tmpToken"),
+                                fault=fault, leftover=leftover).run()
 
     def _finish(self, entry, status):
         """Log the call before its answer goes out, so a client that has its
@@ -339,6 +392,16 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, {"expired": sim.expire_tokens(kind)}
         if rest == "tokens" and method == "GET":
             return 200, {"tokens": sim.issued_tokens()}
+        if rest == "frames":
+            if method == "GET":
+                return 200, {"frames": sim.frames}
+            if method == "DELETE":
+                sim.clear_frames()
+                return 200, {"frames": []}
+        if rest == "push" and method == "GET":
+            return 200, {"connections": sim.push_connections()}
+        if rest == "push/close" and method == "POST":
+            return 200, {"closed": sim.close_push(**self._admin_body(body))}
         if rest == "reset" and method == "POST":
             sim.reset()
             return 200, {"status": "reset"}
@@ -411,7 +474,9 @@ class Simulator(object):
                  delay=0.0, access_token_ttl=state_mod.DEFAULT_ACCESS_TOKEN_TTL,
                  conf_token_ttl=state_mod.DEFAULT_CONF_TOKEN_TTL, rate_limit=None,
                  port=0, omit_fields=None, write_json=False, error_style="error_code",
-                 rate_limit_retry_after=False, on_call=None):
+                 rate_limit_retry_after=False, on_call=None, confinfo_state=False,
+                 state_change_delay=0.0, ws_token_ttl=state_mod.DEFAULT_WS_TOKEN_TTL,
+                 push_heartbeat_timeout=state_mod.DEFAULT_PUSH_HEARTBEAT_TIMEOUT):
         if meetings_file is not None and config is not None:
             raise ValueError("give meetings_file or config, not both")
         if config is None:
@@ -427,8 +492,11 @@ class Simulator(object):
             "conf_token_ttl": conf_token_ttl, "rate_limit": rate_limit,
             "omit_fields": omit_fields or [], "write_json": write_json,
             "error_style": error_style, "rate_limit_retry_after": rate_limit_retry_after,
+            "confinfo_state": confinfo_state, "state_change_delay": state_change_delay,
+            "ws_token_ttl": ws_token_ttl, "push_heartbeat_timeout": push_heartbeat_timeout,
         })
-        self._api = api_mod.Api(self._state)
+        self._api = api_mod.Api(self._state, ws_url=lambda: self.ws_url)
+        self._push = push_mod.PushHub(self._state)
         self._server = None
         self._thread = None
         self._stopping = threading.Event()
@@ -436,6 +504,7 @@ class Simulator(object):
         self.cert_path = None
         self.key_path = None
         self.url = None
+        self.ws_url = None
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -459,6 +528,7 @@ class Simulator(object):
             raise
         self.port = self._server.server_address[1]
         self.url = "%s://%s:%d" % ("https" if self.tls else "http", HOST, self.port)
+        self.ws_url = "%s://%s:%d" % ("wss" if self.tls else "ws", HOST, self.port)
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.1},
                                         name="hwmeeting-sim", daemon=True)
@@ -470,6 +540,8 @@ class Simulator(object):
         if self._server is None:
             return
         self._stopping.set()
+        self._state.changes.cancel_all()
+        self._push.close(code=push_mod.CLOSE_GOING_AWAY, reason="simulator stopping")
         self._server.shutdown()
         self._server.close_open_connections()
         self._server.server_close()
@@ -506,20 +578,41 @@ class Simulator(object):
         return self._state.get_calls()
 
     def clear_calls(self):
+        """Empty the call log and the push's frame log."""
         self._state.clear_calls()
+        self._push.clear_frames()
+
+    # -- the meeting-status push --------------------------------------------------------
+
+    @property
+    def frames(self):
+        """Every push frame in or out so far, oldest first (no tokens, no bodies)."""
+        return self._push.frames
+
+    def clear_frames(self):
+        self._push.clear_frames()
+
+    def push_connections(self):
+        """The open push channels: connection, conference_id, subscribed, ..."""
+        return self._push.list_connections()
+
+    def close_push(self, conference_id=None, code=push_mod.CLOSE_GOING_AWAY, reason=""):
+        """Close the push channels of a meeting (all when None); returns how many."""
+        return self._push.close(conference_id, code, reason)
 
     # -- faults -------------------------------------------------------------------
 
     def inject_fault(self, path, count=1, method=None, status=None,
                      error_style="error_code", body=None, delay=None, drop=False,
                      broken_body=False, retry_after=None, error_code=None,
-                     error_msg=None, content_type=None):
+                     error_msg=None, content_type=None, push=None):
         """Make the next `count` calls of `path` (and `method`) misbehave."""
         return self._state.add_fault(
             path=path, count=count, method=method, status=status,
             error_style=error_style, body=body, delay=delay, drop=drop,
             broken_body=broken_body, retry_after=retry_after,
-            error_code=error_code, error_msg=error_msg, content_type=content_type)
+            error_code=error_code, error_msg=error_msg, content_type=content_type,
+            push=push)
 
     def clear_faults(self):
         self._state.clear_faults()
@@ -540,8 +633,9 @@ class Simulator(object):
 
     def configure(self, **settings):
         """Change delay, rate_limit, access_token_ttl, conf_token_ttl,
-        omit_fields, write_json, error_style or rate_limit_retry_after;
-        returns every setting."""
+        omit_fields, write_json, error_style, rate_limit_retry_after,
+        confinfo_state, state_change_delay, ws_token_ttl or
+        push_heartbeat_timeout; returns every setting."""
         return self._state.configure(**settings)
 
     def expire_tokens(self, kind="all"):
@@ -552,5 +646,7 @@ class Simulator(object):
 
     def reset(self):
         """Back to the meetings as loaded and the start-up settings; clears
-        tokens, faults and the call log (issued_tokens() is kept)."""
+        tokens, faults, the call and frame logs, writes still waiting for
+        state_change_delay, and closes every push channel (issued_tokens() is kept)."""
+        self._push.reset()
         self._state.reset()

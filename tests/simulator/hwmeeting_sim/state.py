@@ -14,6 +14,8 @@ import secrets
 import threading
 import time
 
+from . import changes as changes_mod
+
 MEETING_STATES = ("Schedule", "Created", "Destroyed")
 MODES = ("FREE", "FIXED", "ROLLCALL", "BROADCAST")
 
@@ -24,10 +26,16 @@ CONF_INFO_FIELDS = ("chairID", "coHosts", "state", "recState", "liveState",
 
 ERROR_STYLES = ("error_code", "errorCode", "code")
 
-TOKEN_KINDS = ("access", "control", "all")
+TOKEN_KINDS = ("access", "control", "ws", "all")
 
 DEFAULT_ACCESS_TOKEN_TTL = 43200.0
 DEFAULT_CONF_TOKEN_TTL = 1800.0
+DEFAULT_WS_TOKEN_TTL = 60.0              # the vendor: "valid for one minute"
+DEFAULT_PUSH_HEARTBEAT_TIMEOUT = 180.0   # the vendor: "at least one every 180 s"
+
+# The WebSocket of the meeting-status push (push.py); faults may name it.
+PUSH_PATH = "/cms/open/websocket/confctl/increment/conn"
+PUSH_FAULTS = ("close", "no_full", "garbage")
 
 # Runtime settings and their defaults.  `configure()` accepts exactly these.
 DEFAULT_SETTINGS = {
@@ -39,6 +47,11 @@ DEFAULT_SETTINGS = {
     "omit_fields": [],               # confInfo fields realTimeInfo leaves out
     "write_json": False,             # writes answer a small JSON object, not ""
     "error_style": "error_code",     # spelling of every error body
+    # -- the meeting-status push (push.py) --
+    "confinfo_state": False,         # realTimeInfo's confInfo also carries state fields
+    "state_change_delay": 0.0,       # seconds between a write's answer and its effect
+    "ws_token_ttl": DEFAULT_WS_TOKEN_TTL,
+    "push_heartbeat_timeout": DEFAULT_PUSH_HEARTBEAT_TIMEOUT,
 }
 
 # Shown in X-APIG-Ratelimit-Api while the rate limit is off: a gateway always
@@ -279,13 +292,18 @@ def normalize_settings(updates, current=None):
                 value = None
             elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ConfigError("rate_limit must be a positive integer, 0 or null")
-        elif key in ("access_token_ttl", "conf_token_ttl"):
+        elif key in ("access_token_ttl", "conf_token_ttl", "ws_token_ttl",
+                     "push_heartbeat_timeout"):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
                 raise ConfigError("%s must be a number of seconds > 0" % key)
             value = float(value)
         elif key == "omit_fields":
             value = normalize_omit_fields(value)
-        elif key in ("write_json", "rate_limit_retry_after"):
+        elif key == "state_change_delay":
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise ConfigError("state_change_delay must be a number of seconds >= 0")
+            value = float(value)
+        elif key in ("write_json", "rate_limit_retry_after", "confinfo_state"):
             value = _want_bool(value, key)
         elif key == "error_style":
             if value not in ERROR_STYLES:
@@ -300,7 +318,7 @@ def normalize_settings(updates, current=None):
 
 def make_fault(path, count=1, method=None, status=None, error_style="error_code",
                error_code=None, error_msg=None, body=None, content_type=None,
-               delay=None, drop=False, broken_body=False, retry_after=None):
+               delay=None, drop=False, broken_body=False, retry_after=None, push=None):
     """Validate a fault description; return it as a plain dict.
 
     A fault replaces the answer to the next `count` calls of `path` (and
@@ -335,14 +353,20 @@ def make_fault(path, count=1, method=None, status=None, error_style="error_code"
     if retry_after is not None:
         retry_after = str(retry_after)
 
+    if push is not None:
+        if push not in PUSH_FAULTS:
+            raise ConfigError("fault push must be one of %s" % ", ".join(PUSH_FAULTS))
+        if path != PUSH_PATH:
+            raise ConfigError("a push fault applies to %s only" % PUSH_PATH)
+
     answers = [drop, broken_body, status is not None or body is not None
-               or retry_after is not None]
+               or retry_after is not None, push is not None]
     if sum(bool(a) for a in answers) > 1:
-        raise ConfigError("a fault answers one way: choose drop, broken_body or "
-                          "status/body/retry_after")
+        raise ConfigError("a fault answers one way: choose drop, broken_body, "
+                          "status/body/retry_after or push")
     if not any(answers) and delay is None:
-        raise ConfigError("a fault needs status, body, retry_after, delay, drop "
-                          "or broken_body")
+        raise ConfigError("a fault needs status, body, retry_after, delay, drop, "
+                          "broken_body or push")
     if status is None and retry_after is not None and body is None:
         status = 429     # Retry-After alone: the gateway's "come back later"
     elif status is None and body is not None:
@@ -353,7 +377,7 @@ def make_fault(path, count=1, method=None, status=None, error_style="error_code"
         "error_style": error_style, "error_code": error_code,
         "error_msg": error_msg, "body": body, "content_type": content_type,
         "delay": delay, "drop": drop, "broken_body": broken_body,
-        "retry_after": retry_after,
+        "retry_after": retry_after, "push": push,
     }
 
 
@@ -377,6 +401,8 @@ class State(object):
         # every token value ever issued; kept across reset() on purpose, so a
         # leak test still sees tokens handed out before a reset
         self._issued = []
+        self.listeners = []            # called with a meeting ID after it changed (push.py)
+        self.changes = changes_mod.DeferredChanges(self)
         self.reset()
 
     # -- lifecycle ---------------------------------------------------------
@@ -394,6 +420,8 @@ class State(object):
             self.faults = []
             self.calls = []
             self.rate_window = collections.deque()
+            self.ws_tokens = {}        # token -> {"expires", "conference_id", "used"}
+        self.changes.cancel_all()      # writes still waiting for state_change_delay
 
     # -- settings ----------------------------------------------------------
 
@@ -428,6 +456,7 @@ class State(object):
             if "host_password" in updates and not updates["host_password"]:
                 raise ConfigError("host_password must not be empty")
             meeting.update(updates)
+            self.changed(meeting_id)
             return copy.deepcopy(meeting)
 
     def add_meeting(self, **fields):
@@ -490,6 +519,8 @@ class State(object):
                 stores.append(self.access_tokens)
             if kind in ("control", "all"):
                 stores.append(self.control_tokens)
+            if kind in ("ws", "all"):
+                stores.append(self.ws_tokens)
             for store in stores:
                 for record in store.values():
                     record["expires"] = 0.0
@@ -499,6 +530,49 @@ class State(object):
     def issued_tokens(self):
         with self.lock:
             return list(self._issued)
+
+    # -- WebSocket tokens (wsToken, tmpWsToken): one connection each -----------
+
+    def issue_ws_token(self, conference_id):
+        with self.lock:
+            token = _new_token()
+            self.ws_tokens[token] = {
+                "expires": time.time() + self.settings["ws_token_ttl"],
+                "conference_id": conference_id, "used": False}
+            self._issued.append(token)
+            return token
+
+    def take_ws_token(self, token, conference_id):
+        """True when `token` is an unexpired, unused WebSocket token of this
+        meeting.  Any presented token is spent, whatever the outcome."""
+        with self.lock:
+            record = self.ws_tokens.get(token) if token else None
+            if record is None:
+                return False
+            fresh = not record["used"] and record["expires"] > time.time()
+            record["used"] = True
+            return fresh and record["conference_id"] == conference_id
+
+    # -- state changes (the push listens) ----------------------------------------
+
+    def changed(self, meeting_id):
+        """Tell the listeners that a meeting may have changed."""
+        with self.lock:
+            for listener in list(self.listeners):
+                listener(str(meeting_id))
+
+    def change_meeting(self, meeting_id, updates):
+        """A write's effect: now, or `state_change_delay` seconds later."""
+        self.changes.submit(str(meeting_id), dict(updates),
+                            self.settings["state_change_delay"])
+
+    def apply_change(self, meeting_id, updates):
+        with self.lock:
+            meeting = self.meetings.get(meeting_id)
+            if meeting is None:
+                return
+            meeting.update(updates)
+            self.changed(meeting_id)
 
     # -- faults ------------------------------------------------------------
 

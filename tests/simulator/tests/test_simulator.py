@@ -451,7 +451,16 @@ def test_conf_token_needs_login_type_1(client):
 # realTimeInfo
 # ---------------------------------------------------------------------------
 
-def test_realtime_info_full_state(client):
+def test_realtime_info_confinfo_as_the_vendor_documents(client, sim):
+    """Default: confInfo carries chairID and coHosts only (the vendor's page);
+    the meeting's state is in the push, not here."""
+    body = client.realtime(LIVE, client.control_token(LIVE)).json()
+    assert body["confInfo"] == {"chairID": "", "coHosts": []}
+    assert sim.configure()["confinfo_state"] is False
+
+
+def test_realtime_info_full_state(client, sim):
+    sim.configure(confinfo_state=True)
     r = client.realtime(LIVE, client.control_token(LIVE))
     assert r.status_code == 200
     assert_gateway_headers(r)
@@ -471,10 +480,7 @@ def test_realtime_info_lists_attendees_and_participants(client, running):
                                   "name": "Chair", "phone": "+1001"}]
     assert [p["pid"] for p in body["participants"]] == ["pid-chair", SPEAKER, CALLING]
     assert body["participants"][2]["state"] == 1
-    assert body["confInfo"]["chairID"] == "pid-chair"
-    assert body["confInfo"]["coHosts"] == ["pid-cohost"]
-    assert body["confInfo"]["broadcastPid"] == ""
-    assert body["confInfo"]["recState"] == 0
+    assert body["confInfo"] == {"chairID": "pid-chair", "coHosts": ["pid-cohost"]}
 
 
 WRITES = ["record", "live", "broadcast", "cancelBroadcast"]
@@ -515,6 +521,7 @@ def test_control_calls_need_a_meeting_in_progress(client, sim, running, kind, st
 @pytest.mark.parametrize("kind,field,conf_field", [("record", "recording", "recState"),
                                                    ("live", "live", "liveState")])
 def test_record_and_live(client, sim, running, kind, field, conf_field):
+    sim.configure(confinfo_state=True)
     r = client.write(kind, IDLE, running, 1)
     assert r.status_code == 200
     assert r.content == b"" and r.headers["Content-Length"] == "0"
@@ -542,6 +549,7 @@ def test_writes_reject_bad_bodies(client, sim, running, path, body):
 
 
 def test_broadcast_and_cancel(client, sim, running):
+    sim.configure(confinfo_state=True)
     r = client.write("broadcast", IDLE, running, pid=SPEAKER)
     assert r.status_code == 200 and r.content == b""
     info = client.realtime(IDLE, running).json()["confInfo"]
@@ -663,21 +671,35 @@ def test_binds_loopback_only(sim):
     assert sim.url.startswith("http://127.0.0.1:")
 
 
+def _wait_until(predicate, limit=20.0):
+    """Poll for a condition the test then asserts; the limit only bounds a
+    failing run, nothing is measured."""
+    deadline = time.monotonic() + limit
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return predicate()
+
+
 def test_concurrent_requests_are_served_in_parallel(client, sim):
-    sim.configure(delay=0.5)
+    # Three calls held inside the simulator at once (an hour-long fault delay
+    # each), and a fourth still answered: served in parallel, by order alone.
+    sim.inject_fault("/nowhere", delay=3600, count=3)
     results = []
 
     def call():
-        results.append(requests.get(sim.url + "/nowhere", timeout=10).status_code)
+        results.append(_swallow(lambda: requests.get(sim.url + "/nowhere", timeout=7200)))
 
-    threads = [threading.Thread(target=call) for _attempt in range(8)]
-    began = time.monotonic()
+    threads = [threading.Thread(target=call) for _attempt in range(3)]
     for t in threads:
         t.start()
+    assert _wait_until(lambda: not sim._state.list_faults())   # all three are inside
+    assert client.get("/nowhere").status_code == 404
+    assert all(t.is_alive() for t in threads) and results == []
+    assert [c["status"] for c in sim.calls] == [404]
+    sim.stop()                                   # cuts the held calls short
     for t in threads:
-        t.join()
-    assert results == [404] * 8
-    assert time.monotonic() - began < 2.5      # 8 x 0.5 s one after another: 4 s
+        t.join(30)
+    assert not any(t.is_alive() for t in threads)
 
 
 # ---------------------------------------------------------------------------
@@ -796,12 +818,14 @@ def test_clear_faults(client, sim):
 def test_fault_delay_then_normal_answer(client, sim):
     sim.inject_fault(DETAIL, delay=0.6)
     token = client.token()
-    began = time.monotonic()
-    r = client.detail(LIVE, access_token=token)
-    assert r.status_code == 200 and time.monotonic() - began >= 0.6
-    began = time.monotonic()
     assert client.detail(LIVE, access_token=token).status_code == 200
-    assert time.monotonic() - began < 0.5          # the fault was used up
+    assert sim._state.list_faults() == []          # the fault was used up
+    assert client.detail(LIVE, access_token=token).status_code == 200
+    # the simulator's own times: the call after the delayed one began at
+    # least 0.6 s after it (a lower bound, never a ceiling)
+    calls = sim.calls
+    assert [(c["path"], c["status"]) for c in calls[1:]] == [(DETAIL, 200), (DETAIL, 200)]
+    assert calls[2]["time"] - calls[1]["time"] >= 0.6
 
 
 def test_fault_delay_trips_a_client_timeout(client, sim):
@@ -860,20 +884,32 @@ def test_fault_validation(sim, kwargs):
 
 def test_delay_applies_to_api_calls_not_admin(client, sim):
     sim.configure(delay=0.3)
-    began = time.monotonic()
     client.get("/nowhere")
-    assert time.monotonic() - began >= 0.3
-    sim.configure(delay=5)
-    began = time.monotonic()
+    client.get("/nowhere")
+    first, second = sim.calls
+    assert second["time"] - first["time"] >= 0.3   # the first answer waited 0.3 s
+    # an API call held by an hour-long delay; the admin interface still answers
+    sim.configure(delay=3600)
+    held = threading.Thread(target=_swallow,
+                            args=(lambda: requests.get(sim.url + "/nowhere", timeout=7200),))
+    held.start()
+    # the session's keep-alive connection and the held one
+    assert _wait_until(lambda: len(sim._server.open_connections) == 2)
     assert client.get("/_sim/health").status_code == 200
-    assert time.monotonic() - began < 2.5          # far below the 5 s delay
+    assert client.get("/_sim/calls").json()["calls"] == sim.calls   # not logged either
+    assert held.is_alive() and len(sim.calls) == 2
+    sim.stop()
+    held.join(30)
+    assert not held.is_alive()
 
 
 def test_delay_from_the_constructor():
     with Simulator(config=copy.deepcopy(CONFIG), delay=0.3) as s:
-        began = time.monotonic()
+        assert s.configure()["delay"] == 0.3
         requests.get(s.url + "/nowhere", timeout=10)
-        assert time.monotonic() - began >= 0.3
+        requests.get(s.url + "/nowhere", timeout=10)
+        first, second = s.calls
+        assert second["time"] - first["time"] >= 0.3
 
 
 def test_rate_limit(client, sim):
@@ -891,8 +927,13 @@ def test_rate_limit(client, sim):
     assert sim.calls[-1]["status"] == 429
     # admin calls are not the gateway's business
     assert client.get("/_sim/health").status_code == 200
-    time.sleep(1.05)                                      # the window slides on
+    # the window slides on: once a second has passed since the admitted calls
+    # (waited for, not measured), a call is admitted again
+    time.sleep(1.05)
     assert client.get("/nowhere").status_code == 404
+    calls = sim.calls
+    assert [c["status"] for c in calls] == [404, 404, 404, 429, 404]
+    assert calls[-1]["time"] - calls[0]["time"] >= 1.0
 
 
 def test_rate_limit_retry_after_and_off(client, sim):
@@ -965,7 +1006,7 @@ def test_tls_temporary_cert_dir_is_removed():
 # ---------------------------------------------------------------------------
 
 def test_omit_fields_global(client, sim):
-    sim.configure(omit_fields=["recState", "broadcastPid"])
+    sim.configure(confinfo_state=True, omit_fields=["recState", "broadcastPid"])
     info = client.realtime(LIVE, client.control_token(LIVE)).json()["confInfo"]
     assert "recState" not in info and "broadcastPid" not in info
     assert info["liveState"] == 1 and info["mode"] == "BROADCAST"
@@ -975,6 +1016,7 @@ def test_omit_fields_global(client, sim):
 
 
 def test_omit_fields_per_meeting(client, sim):
+    sim.configure(confinfo_state=True)
     sim.set_meeting(LIVE, omit_fields=["liveState", "mode", "state"])
     sim.set_meeting(GUEST_OK, state="Created")
     info = client.realtime(LIVE, client.control_token(LIVE)).json()["confInfo"]
@@ -1079,8 +1121,9 @@ def test_reset(client, sim, running):
 def test_issued_tokens(client, sim):
     access = client.token()
     app = client.app_login().json()["accessToken"]
-    control = client.control_token(LIVE)
-    assert sim.issued_tokens() == [access, app, control]
+    data = client.conf_token(LIVE).json()["data"]
+    # the control token's answer also hands out a WebSocket token (tmpWsToken)
+    assert sim.issued_tokens() == [access, app, data["token"], data["tmpWsToken"]]
 
 
 def test_stop_is_idempotent_and_ends_open_connections(sim):
@@ -1097,22 +1140,25 @@ def test_stop_is_idempotent_and_ends_open_connections(sim):
 
 
 def test_stop_cuts_a_delay_short():
-    s = Simulator(config=copy.deepcopy(CONFIG), delay=30).start()
-    t = threading.Thread(target=_swallow,
-                         args=(lambda: requests.get(s.url + "/x", timeout=60),))
+    # An hour-long delay: only a stop that cuts it short ends the call.
+    s = Simulator(config=copy.deepcopy(CONFIG), delay=3600).start()
+    outcome = []
+    t = threading.Thread(target=lambda: outcome.append(
+        _swallow(lambda: requests.get(s.url + "/x", timeout=7200))))
     t.start()
-    time.sleep(0.2)
-    began = time.monotonic()
+    assert _wait_until(lambda: len(s._server.open_connections) == 1)   # it is inside
     s.stop()
-    t.join(10)
-    assert not t.is_alive() and time.monotonic() - began < 5
+    t.join(60)
+    assert not t.is_alive()                      # not an hour later
+    assert outcome in ([None], [404])            # cut off, or answered at once
 
 
 def _swallow(fn):
+    """fn()'s status code, or None when the request failed."""
     try:
-        fn()
+        return fn().status_code
     except requests.exceptions.RequestException:
-        pass
+        return None
 
 
 # ---------------------------------------------------------------------------
@@ -1344,7 +1390,9 @@ def test_cli_module_sigint(tmp_path):
     meetings = tmp_path / "m.json"
     meetings.write_text(json.dumps(CONFIG))
     proc = _spawn([sys.executable, "-m", "hwmeeting_sim", "--meetings", str(meetings),
-                   "--port", "0", "--omit-fields", "recState,mode", "--write-json"],
+                   "--port", "0", "--omit-fields", "recState,mode", "--write-json",
+                   "--confinfo-state", "--state-change-delay", "0.25", "--ws-token-ttl", "5",
+                   "--push-heartbeat-timeout", "7"],
                   env=env)
     try:
         match = LISTENING.match(_readline(proc).rstrip("\n"))
@@ -1356,6 +1404,10 @@ def test_cli_module_sigint(tmp_path):
         info = requests.get(url + REALTIME, params={"conferenceID": LIVE}, timeout=10,
                             headers={"X-Conference-Authorization": token}).json()
         assert "recState" not in info["confInfo"] and "mode" not in info["confInfo"]
+        assert info["confInfo"]["liveState"] == 1          # --confinfo-state
+        settings = SimulatorAdmin(url).settings()
+        assert (settings["state_change_delay"], settings["ws_token_ttl"],
+                settings["push_heartbeat_timeout"]) == (0.25, 5.0, 7.0)
         r = requests.put(url + CANCEL, params={"conferenceID": LIVE}, timeout=10,
                          headers={"X-Conference-Authorization": token})
         assert r.json()["returnCode"] == 0
@@ -1387,5 +1439,7 @@ def test_cli_help_lists_every_flag():
                          capture_output=True, text=True, check=False, timeout=30).stdout
     for flag in ("--meetings", "--port", "--tls", "--cert-dir", "--delay",
                  "--access-token-ttl", "--conf-token-ttl", "--rate-limit", "--url-file",
-                 "--log-calls", "--omit-fields", "--write-json", "--error-style"):
+                 "--log-calls", "--omit-fields", "--write-json", "--error-style",
+                 "--confinfo-state", "--state-change-delay", "--ws-token-ttl",
+                 "--push-heartbeat-timeout"):
         assert flag in out
