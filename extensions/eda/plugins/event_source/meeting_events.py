@@ -183,6 +183,10 @@ LOGGER = logging.getLogger(PLUGIN)
 # How long one blocking read may last: the longest a cancellation waits for
 # a watcher thread to notice it (plus closing the channel).
 READ_SLICE = 0.5
+# One change of the meeting may come as several push messages (a broadcast:
+# the mode in ConfDynamicInfoNotify, who in ParticipantsNotify): after a
+# message that changed something, what comes within this window joins it.
+COALESCE_WINDOW = 0.2
 # Threads still reading after this long on cancellation are left behind
 # (daemon threads); they stop at their next read.
 STOP_WAIT = 10.0
@@ -488,8 +492,17 @@ class MeetingWatcher(object):
                          time.monotonic() + READ_SLICE)
             state = meeting_state(self.conference_id, channel)
             if state != current:
+                closed = None
+                if not channel.ended:
+                    try:
+                        channel.wait(lambda: False, time.monotonic() + COALESCE_WINDOW)
+                    except PushError as error:
+                        closed = error  # what came before the close is still reported
+                    state = meeting_state(self.conference_id, channel)
                 self.state = state
                 self._report(current, state)
+                if closed is not None:
+                    raise closed
         return False
 
     def _report(self, before, after):
