@@ -363,9 +363,9 @@ def test_changes_make_one_event_per_kind_of_change_in_a_stable_order(plugin):
     assert changes(_state(), _state()) == []
     assert changes(_state(), _state(recording=False)) == [('recording_stopped', {'recording': False})]
     assert changes(_state(recording=None), _state(recording=False)) == []  # unknown before: nothing stopped
+    speaker = {'pid': 'a', 'name': None, 'phone': None}
     assert changes(_state(), _state(mode='BROADCAST', broadcast='a')) == [
-        ('broadcast_changed', {'mode': 'BROADCAST', 'broadcast_participant': {'pid': 'a', 'name': None,
-                                                                               'phone': None}})]
+        ('broadcast_changed', {'mode': 'BROADCAST', 'broadcast_participant': speaker})]
     joined_left = changes(_state(people=('a', 'b')), _state(people=('b', 'c')))
     assert [(kind, changed['participant']['pid']) for kind, changed in joined_left] == [
         ('participant_joined', 'c'), ('participant_left', 'a')]

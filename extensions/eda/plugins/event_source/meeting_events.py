@@ -388,8 +388,8 @@ class MeetingWatcher(object):
         self.client = None
 
     def log(self, level, text, *values):
-        LOGGER.log(level, '%s', self.secrets.clean('meeting %s: %s' % (self.conference_id,
-                                                                     text % values if values else text)))
+        message = 'meeting %s: %s' % (self.conference_id, text % values if values else text)
+        LOGGER.log(level, '%s', self.secrets.clean(message))
 
     def _client(self):
         options = self.options
