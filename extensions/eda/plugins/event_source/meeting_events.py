@@ -183,9 +183,9 @@ LOGGER = logging.getLogger(PLUGIN)
 # How long one blocking read may last: the longest a cancellation waits for
 # a watcher thread to notice it (plus closing the channel).
 READ_SLICE = 0.5
-# One change of the meeting may come as several push messages (a broadcast:
-# the mode in ConfDynamicInfoNotify, who in ParticipantsNotify): after a
-# message that changed something, what comes within this window joins it.
+# A broadcast changes the meeting in two push messages (the mode in
+# ConfDynamicInfoNotify, who in ParticipantsNotify): the changes of who is
+# broadcast within this window make one broadcast_changed event.
 COALESCE_WINDOW = 0.2
 # Threads still reading after this long on cancellation are left behind
 # (daemon threads); they stop at their next read.
@@ -386,6 +386,7 @@ class MeetingWatcher(object):
         self.state = None        # the last state events were made from
         self.connections = 0
         self.client = None
+        self._held = None        # a broadcast_changed being completed: (changed, until)
 
     def log(self, level, text, *values):
         message = 'meeting %s: %s' % (self.conference_id, text % values if values else text)
@@ -484,30 +485,41 @@ class MeetingWatcher(object):
         self.state = state
         if previous is not None:
             self._report(previous, state)  # what changed while the channel was down
-        while not self.stop.is_set():
-            if self.state['in_progress'] is False or channel.ended:
-                return True
-            current = self.state
-            channel.wait(lambda: meeting_state(self.conference_id, channel) != current,
-                         time.monotonic() + READ_SLICE)
-            state = meeting_state(self.conference_id, channel)
-            if state != current:
-                closed = None
-                if not channel.ended:
-                    try:
-                        channel.wait(lambda: False, time.monotonic() + COALESCE_WINDOW)
-                    except PushError as error:
-                        closed = error  # what came before the close is still reported
-                    state = meeting_state(self.conference_id, channel)
-                self.state = state
-                self._report(current, state)
-                if closed is not None:
-                    raise closed
-        return False
+        try:
+            while not self.stop.is_set():
+                if self.state['in_progress'] is False or channel.ended:
+                    return True
+                current = self.state
+                until = self._held[1] if self._held else time.monotonic() + READ_SLICE
+                channel.wait(lambda: meeting_state(self.conference_id, channel) != current, until)
+                state = meeting_state(self.conference_id, channel)
+                if state != current:
+                    self.state = state
+                    self._report(current, state)
+                if self._held and time.monotonic() >= self._held[1]:
+                    self._release()
+            return False
+        finally:
+            self._release()  # what came before a close or a stop is still reported
 
     def _report(self, before, after):
+        """One event per change; a broadcast_changed is held for
+        COALESCE_WINDOW, so that the two messages of one broadcast (the
+        mode, then who) make one event."""
         for kind, changed in changes(before, after):
-            self._put(kind, after, changed)
+            if kind == 'broadcast_changed' and self._held is not None:
+                self._held[0].update(changed)
+            elif kind == 'broadcast_changed':
+                self._held = (dict(changed), time.monotonic() + COALESCE_WINDOW)
+            else:
+                if kind == 'meeting_ended':
+                    self._release()
+                self._put(kind, after, changed)
+
+    def _release(self):
+        held, self._held = self._held, None
+        if held:
+            self._put('broadcast_changed', self.state, held[0])
 
     def _ended(self):
         state = _ended_state(self.state)
