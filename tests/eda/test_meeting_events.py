@@ -393,3 +393,29 @@ def test_the_documented_options_are_the_accepted_ones(plugin):
         assert '`%s`' % name in guide, name
     for kind in plugin['EVENT_TYPES']:
         assert '`%s`' % kind in guide and 'C(%s)' % kind in plugin['DOCUMENTATION'], kind
+
+
+def test_without_a_host_password_the_login_must_be_able_to_read_it(plugin, sim):
+    """host_password may be left out with login credentials, when the client
+    reads it from the meeting's details (MeetingClient.can_read_host_password);
+    a client that cannot fails the source at once instead of asking for ever."""
+    sim.set_meeting(KEYNOTE, state='Created')
+    client_class = plugin['MeetingClient']
+    args = arguments(sim, meetings=[{'conference_id': KEYNOTE}], account=ACCOUNT, account_password=ACCOUNT_PASSWORD)
+
+    async def scenario():
+        queue = asyncio.Queue()
+        task = asyncio.ensure_future(plugin['main'](queue, args))
+        try:
+            return await next_event(queue)
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    if not hasattr(client_class, 'can_read_host_password'):
+        with pytest.raises(plugin['MeetingEventsError'], match='meeting 914044873: give its host_password'):
+            asyncio.run(asyncio.wait_for(plugin['main'](asyncio.Queue(), args), CEILING))
+    else:
+        event = asyncio.run(scenario())
+        assert event['type'] == 'snapshot' and event['state']['in_progress'] is True
+    assert not watcher_threads()

@@ -408,6 +408,13 @@ class MeetingWatcher(object):
 
     def run(self):
         self.client = self._client()
+        if not self.host_password and not getattr(self.client, 'can_read_host_password', False):
+            # A client that cannot read the host password from the meeting's
+            # details would ask for it on every reconnection, for ever.
+            self.client.close()
+            raise MeetingEventsError('%s: meeting %s: give its host_password (this version of the collection '
+                                     'cannot read it from the meeting\'s details with the login)'
+                                     % (PLUGIN, self.conference_id))
         try:
             self._watch()
         except _Stopped:
