@@ -78,6 +78,8 @@ class GuardRun(object):
                 'ansible_python_interpreter': os.path.join(EDA_BIN, 'python')}}}}, handle)
         env = dict((key, value) for key, value in os.environ.items()
                    if not key.startswith('HWMEETING_') and key not in ('PYTHONPATH', 'VIRTUAL_ENV'))
+        # The modules' token cache stays in this run's directory.
+        env['HWMEETING_TOKEN_CACHE_DIR'] = os.path.join(self.workdir, 'token-cache')
         env.update(self.environment)
         env.update({
             'PATH': EDA_BIN + os.pathsep + env.get('PATH', '/usr/bin:/bin'),
