@@ -22,6 +22,7 @@ class DeferredChanges(object):
         self._heap = []                 # (due, seq, meeting_id, updates)
         self._timers = set()
         self._seq = itertools.count()
+        self._last_due = 0.0
 
     def submit(self, meeting_id, updates, delay):
         if not delay:
@@ -31,11 +32,15 @@ class DeferredChanges(object):
                 with self._apply:
                     self._state.apply_change(meeting_id, updates)
                 return
-            delay = 0.0                 # queue behind the changes still waiting
         with self._lock:
-            key = (time.monotonic() + delay, next(self._seq))
+            # never before a change submitted earlier (the delay may have
+            # been shortened meanwhile): first in, first applied
+            now = time.monotonic()
+            due = max(now + delay, self._last_due)
+            self._last_due = due
+            key = (due, next(self._seq))
             heapq.heappush(self._heap, key + (meeting_id, updates))
-            timer = threading.Timer(delay, self._fire, args=(key,))
+            timer = threading.Timer(due - now, self._fire, args=(key,))
             timer.daemon = True
             self._timers.add(timer)
         timer.start()
@@ -58,5 +63,6 @@ class DeferredChanges(object):
         with self._lock:
             timers, self._timers = self._timers, set()
             self._heap = []
+            self._last_due = 0.0
         for timer in timers:
             timer.cancel()

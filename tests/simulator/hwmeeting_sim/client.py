@@ -65,11 +65,11 @@ class SimulatorAdmin(object):
                      error_style="error_code", body=None, delay=None, drop=False,
                      broken_body=False, retry_after=None, error_code=None,
                      error_msg=None, content_type=None, push=None):
-        payload = {"push": push,"path": path, "count": count, "method": method, "status": status,
+        payload = {"path": path, "count": count, "method": method, "status": status,
                    "error_style": error_style, "body": body, "delay": delay,
                    "drop": drop, "broken_body": broken_body,
                    "retry_after": retry_after, "error_code": error_code,
-                   "error_msg": error_msg, "content_type": content_type}
+                   "error_msg": error_msg, "content_type": content_type, "push": push}
         return self._call("POST", "faults", payload)["fault"]
 
     def faults(self):
