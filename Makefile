@@ -22,7 +22,7 @@ export PYTHONPATH := $(COLLECTIONS)
 export PYTHONDONTWRITEBYTECODE := 1
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: venv collection test pytest unit sanity units lint importer docs-lint molecule builder bench load demo bad-input-doc clean
+.PHONY: venv eda-venv collection test pytest eda unit sanity units lint importer docs-lint molecule builder bench load demo bad-input-doc clean
 
 $(BIN)/.installed: tests/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,16 @@ $(BIN)/.installed: tests/requirements.txt
 	touch $@
 
 venv: $(BIN)/.installed
+
+# ansible-rulebook (Event-Driven Ansible) in a venv of its own: its pins
+# conflict with ours (tests/eda/requirements.txt says which).
+EDA_BIN := $(CURDIR)/$(BUILD)/eda-venv/bin
+$(EDA_BIN)/.installed: tests/eda/requirements.txt
+	$(PYTHON) -m venv $(BUILD)/eda-venv
+	$(EDA_BIN)/pip install --quiet --disable-pip-version-check -r tests/eda/requirements.txt
+	touch $@
+
+eda-venv: $(EDA_BIN)/.installed
 
 # Build the artifact users would install, and install it: the tests run what
 # ships, so a file missing from the build fails them.
@@ -43,9 +53,14 @@ test: pytest sanity units lint importer docs-lint molecule builder
 
 # pytest: unit tests, the simulator's own tests, the SDK fidelity test, and
 # the integration tests (real ansible-playbook runs against the simulator;
-# tests/integration/test_demo.py runs `make demo`'s script).
-pytest: collection
-	$(BIN)/python -m pytest -p no:cacheprovider -n 2 tests/unit tests/simulator/tests tests/fidelity tests/integration $(PYTEST_ARGS)
+# tests/integration/test_demo.py runs `make demo`'s script), the event source
+# and a real ansible-rulebook run (tests/eda).
+pytest: collection eda-venv
+	$(BIN)/python -m pytest -p no:cacheprovider -n 2 tests/unit tests/simulator/tests tests/fidelity tests/integration tests/eda $(PYTEST_ARGS)
+
+# The event source and the ansible-rulebook run alone.
+eda: collection eda-venv
+	$(BIN)/python -m pytest -p no:cacheprovider tests/eda $(PYTEST_ARGS)
 
 unit: collection
 	$(BIN)/python -m pytest -p no:cacheprovider tests/unit $(PYTEST_ARGS)
@@ -112,7 +127,7 @@ bench: collection
 load: collection
 	HWMEETING_LOAD_MEETINGS=200 $(BIN)/python -m pytest -p no:cacheprovider -s tests/integration/test_load.py
 
-demo: collection
+demo: collection eda-venv
 	$(BIN)/python tests/demo/run_demo.py
 
 # docs/bad_input.md, from the messages of a run of tests/integration/

@@ -84,6 +84,10 @@ class PushChannel(object):
     full list never came (an increment alone does not tell who else is in).
     """
 
+    # Seconds between HeartBeats on a long wait: None is HEARTBEAT_INTERVAL
+    # (the event source sets its own).
+    heartbeat_interval = None
+
     def __init__(self, client, timeout, register_secret=None):
         self._client = client
         self.conference_id = client.conference_id
@@ -286,14 +290,15 @@ class PushChannel(object):
         """Read messages until ``done()`` is true (True) or ``deadline``
         (a time.monotonic() value) passes (False); a heartbeat keeps the
         channel open on a long wait. PushError when the channel fails."""
+        interval = HEARTBEAT_INTERVAL if self.heartbeat_interval is None else self.heartbeat_interval
         while not done():
             now = time.monotonic()
             if now >= deadline:
                 return False
-            if now - self._last_heartbeat >= HEARTBEAT_INTERVAL:
+            if now - self._last_heartbeat >= interval:
                 self._send({'sequence': _sequence(), 'action': 'HeartBeat'})
                 self._last_heartbeat = now
-            self._receive_and_apply(min(deadline, self._last_heartbeat + HEARTBEAT_INTERVAL),
+            self._receive_and_apply(min(deadline, self._last_heartbeat + interval),
                                     'the change to show')
         return True
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env python
 """`make demo`: start the simulator with the three demo meetings, show the
 inventory the plugin hwcloud.meeting.meetings makes of them, run the
-event-day runbooks against it (start, status, stop, status), and stop it.
+event-day runbooks against it (start, status, stop, status), then show the
+event guard (ansible-rulebook, hwcloud.meeting.event_guard) healing a
+recording that stopped, and stop the simulator.
 
 The login goes in HWMEETING_* variables, as an AWX credential injects it; the
 inventory file holds no meeting ID and no password.
@@ -12,6 +14,9 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
+
+import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.dirname(sys.executable)
@@ -45,6 +50,42 @@ def start_simulator():
     return process, line.rsplit(' ', 1)[1]
 
 
+def heal_demo(url):
+    """The event guard heals one event: the keynote's recording stops, the
+    rulebook starts it again; the meeting ends, the rulebook exits."""
+    sys.path[:0] = [os.path.join(ROOT, 'tests', 'eda'), os.path.join(ROOT, 'tests', 'simulator')]
+    from guard import GuardRun, missing  # pylint: disable=import-outside-toplevel
+    from hwmeeting_sim import SimulatorAdmin  # pylint: disable=import-outside-toplevel
+    problem = missing()
+    if problem:
+        print('The event guard cannot run: %s' % problem)
+        return False
+    with open(MEETINGS) as handle:
+        keynote = yaml.safe_load(handle)['meetings'][0]
+    admin = SimulatorAdmin(url)
+    admin.set_meeting(keynote['id'], recording=True)
+    banner('Event guard: ansible-rulebook --rulebook hwcloud.meeting.event_guard, guarding "%s" (%s), '
+           'recording' % (keynote['subject'], keynote['id']))
+    with tempfile.TemporaryDirectory(prefix='hwmeeting-guard-') as workdir:
+        run = GuardRun(workdir, meetings=[{'conference_id': keynote['id'], 'host_password': keynote['host_password']}],
+                       keynote_speakers=['Keynote Speaker'], environment={'HWMEETING_API_URL': url}, echo=True)
+        run.start()
+        try:
+            run.wait_for_text('Guarding meeting %s' % keynote['id'], 120)
+            banner('10:40, the recording stops (the simulator\'s admin interface stops it)')
+            admin.set_meeting(keynote['id'], recording=False)
+            run.wait_for(lambda: 'PLAY RECAP' in run.output and admin.meeting(keynote['id'])['recording'], 120,
+                         'recording started again')
+            banner('Healed: the rulebook started the recording of %s again (recording: %s)'
+                   % (keynote['id'], admin.meeting(keynote['id'])['recording']))
+            banner('The event ends: the meeting ends, the guard exits')
+            admin.set_meeting(keynote['id'], state='Destroyed')
+            code = run.wait(120)
+        finally:
+            run.stop()
+    return code == 0
+
+
 def main():
     # An inventory the plugin cannot make fails the demo instead of running on no hosts.
     env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_DISPLAY_SKIPPED_HOSTS='false',
@@ -69,6 +110,8 @@ def main():
             if completed.returncode != 0:
                 failed = True
                 break
+        if not failed:
+            failed = not heal_demo(url)
     finally:
         simulator.send_signal(signal.SIGTERM)
         simulator.wait(timeout=10)
