@@ -200,7 +200,7 @@ def read_push(conference_id, dynamic, participants):
         unreported.add('broadcastPid')
         return meeting, unreported
     unreported.discard('participants')
-    people = [push_participant_view(pid, info) for pid, info in sorted(participants.items())]
+    people = [push_participant_view(pid, info) for pid, info in participants.items()]  # in the push's order
     meeting['participants'] = people
     meeting['participant_count'] = sum(1 for person in people if person['state'] in (None, PARTICIPANT_JOINED))
     broadcast = [person['pid'] for person in people if str(participants[person['pid']].get('BROADCAST')) == '1']

@@ -45,6 +45,10 @@ def test_every_call_of_the_api(sim):
     assert webinar.online_details()['conferenceData']['conferenceState'] == 'Created'
 
     keynote = client_for(sim, KEYNOTE, host_password='it-host-pw-900001')
+    assert keynote.push_url() == sim.ws_url  # wsURL came with the control token
+    assert keynote.websocket_token()
+    # the rest reads confInfo's state: a deployment that reports it (the vendor's does not)
+    sim.configure(confinfo_state=True)
     meeting, unreported = read_meeting(KEYNOTE, keynote.realtime_info())
     assert unreported == set() and meeting['recording'] is False
     keynote.set_recording(True)
@@ -131,7 +135,7 @@ def test_expired_control_token_is_renewed_once(sim):
 def test_two_503s_then_success(sim):
     sim.inject_fault(PATH_REALTIME, count=2, status=503)
     client = client_for(sim, conference_token=None, host_password='it-host-pw-900001')
-    assert client.realtime_info()['confInfo']['state'] == 'Created'
+    assert client.realtime_info()['confInfo']['chairID']
     assert [status for _method, path, status in served(sim) if path == PATH_REALTIME] == [503, 503, 200]
 
 
@@ -179,7 +183,7 @@ def test_proxy_answers_are_described(sim, body, words):
 def test_a_broken_body_is_retried(sim):
     sim.inject_fault(PATH_REALTIME, count=1, broken_body=True)
     client = client_for(sim, host_password='it-host-pw-900001')
-    assert client.realtime_info()['confInfo']['state'] == 'Created'
+    assert client.realtime_info()['confInfo']['chairID']
 
 
 def test_a_slow_answer_times_out_clearly(sim):

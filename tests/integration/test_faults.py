@@ -13,6 +13,7 @@ REALTIME = '/v1/mmc/control/conferences/realTimeInfo'
 TOKEN = '/v1/mmc/control/conferences/token'
 ONLINE = '/v1/mmc/management/conferences/online/confDetail'
 LOGIN = '/v2/usg/acs/auth/appauth'
+WS_TOKEN = '/v1/mmc/control/conferences/wsToken'
 
 # module: (arguments, the write it makes, the simulator state it leads to)
 WRITERS = {
@@ -27,9 +28,15 @@ WRITERS = {
                          '/v1/mmc/management/conferences/start', lambda meeting: meeting['state'] == 'Created'),
 }
 MEETING_OF = {'meeting_activate': WEBINAR}
-# The read every module starts with.
-FIRST_READ = {'meeting_record': REALTIME, 'meeting_live': REALTIME, 'meeting_broadcast': REALTIME,
-              'meeting_info': REALTIME, 'meeting_activate': ONLINE}
+# The read every module starts with (with a control token in hand): the push
+# token for the modules that read the meeting-status push first.
+FIRST_READ = {'meeting_record': WS_TOKEN, 'meeting_live': REALTIME, 'meeting_broadcast': WS_TOKEN,
+              'meeting_info': WS_TOKEN, 'meeting_activate': ONLINE}
+# The first call whose lasting failure fails the task. A push that cannot be
+# had does not (test_push.py): the modules that read it first fail on the
+# control token call instead.
+FAILING_READ = {'meeting_record': TOKEN, 'meeting_live': REALTIME, 'meeting_broadcast': TOKEN,
+                'meeting_info': TOKEN, 'meeting_activate': ONLINE}
 ARGUMENTS = dict({name: spec[0] for name, spec in WRITERS.items()}, meeting_info=CONTROL)
 
 
@@ -75,15 +82,15 @@ def test_a_dropped_connection_on_the_write(sim, tmp_path, module):
     assert statuses(sim, write) == [0, 200]
 
 
-@pytest.mark.parametrize('module', sorted(FIRST_READ))
+@pytest.mark.parametrize('module', sorted(FAILING_READ))
 def test_a_persistent_500_fails_with_status_and_request_id(sim, tmp_path, module):
-    sim.inject_fault(FIRST_READ[module], count=50, status=500)
+    sim.inject_fault(FAILING_READ[module], count=50, status=500)
     run, result = run_task(sim, tmp_path, module, dict(ARGUMENTS[module], retries=1))
     assert result['failed'] is True
     assert result['status'] == 500 and result['request_id']
     assert 'HTTP 500' in result['msg'] and result['request_id'] in result['msg']
     assert MEETING_OF.get(module, KEYNOTE) in result['msg']
-    assert statuses(sim, FIRST_READ[module]) == [500, 500]  # retries: 1 means two attempts
+    assert statuses(sim, FAILING_READ[module]) == [500, 500]  # retries: 1 means two attempts
     assert 'Traceback' not in run.out
 
 
@@ -92,9 +99,9 @@ def test_a_persistent_500_fails_with_status_and_request_id(sim, tmp_path, module
      'an HTML page, probably from a proxy or gateway in between (502 Bad Gateway)'),
     ('', 'an empty body'),
 ], ids=['html', 'empty'])
-@pytest.mark.parametrize('module', sorted(FIRST_READ))
+@pytest.mark.parametrize('module', sorted(FAILING_READ))
 def test_proxy_answers_give_a_clear_message(sim, tmp_path, module, body, words):
-    sim.inject_fault(FIRST_READ[module], count=50, status=502, body=body)
+    sim.inject_fault(FAILING_READ[module], count=50, status=502, body=body)
     run, result = run_task(sim, tmp_path, module, dict(ARGUMENTS[module], retries=0))
     assert result['failed'] is True and result['status'] == 502
     assert words in result['msg']
@@ -146,11 +153,23 @@ def sim_token(sim):
     return answer.json()['data']['token']
 
 
-@pytest.mark.parametrize('module', sorted(FIRST_READ))
+@pytest.mark.parametrize('module', sorted(FAILING_READ))
 def test_an_answer_slower_than_the_timeout(sim, tmp_path, module):
-    sim.inject_fault(FIRST_READ[module], count=10, delay=3)
+    sim.inject_fault(FAILING_READ[module], count=10, delay=3)
     run, result = run_task(sim, tmp_path, module, dict(ARGUMENTS[module], timeout=1, retries=1))
     assert result['failed'] is True
     assert 'no answer from %s within 1.0 seconds, 2 attempt(s)' % sim.url in result['msg']
     assert 'raise timeout if it is just slow' in result['msg']
     assert 'Traceback' not in run.out
+
+
+@pytest.mark.parametrize('module', ['meeting_record', 'meeting_broadcast'])
+def test_a_persistent_500_on_the_push_token_leaves_the_task_converging(sim, tmp_path, module):
+    arguments, write, _reached = WRITERS[module]
+    sim.inject_fault(WS_TOKEN, count=50, status=500)
+    run, result = run_task(sim, tmp_path, module, dict(arguments, retries=1))
+    assert_converged(sim, module, result)
+    assert result['state_verified'] is False
+    assert statuses(sim, WS_TOKEN) == [500, 500]
+    text = ' '.join(run.out.split())
+    assert 'could not be read: the service gave no push token' in text and 'HTTP 500' in text

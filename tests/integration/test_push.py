@@ -140,7 +140,7 @@ def test_a_garbage_frame_is_passed_over(sim, tmp_path):
 
 def test_an_expired_push_token_closes_the_channel_on_authentication(sim, tmp_path):
     sim.set_meeting(KEYNOTE, state='Created')
-    sim.configure(ws_token_ttl=0)
+    sim.configure(ws_token_ttl=0.001)  # expired before the connection presents it
     run, result = run_task(sim, tmp_path, 'meeting_record', dict(CONTROL, state='started'))
     assert result['changed'] is True and result['state_verified'] is False
     assert PUSH_WARNING in warnings_of(run) and 'closed the channel' in warnings_of(run)

@@ -65,14 +65,19 @@ def test_event_start_status_stop(demo_sim):
     assert demo_sim.meeting(KEYNOTE)['mode'] == 'BROADCAST'
     assert demo_sim.meeting(KEYNOTE)['broadcast_pid'] == SPEAKER_PID
 
-    again = runbook('event_start', demo_sim)
-    assert all(counts['changed'] == 0 and counts['failed'] == 0 for counts in recap(again).values()), again.out
+    # Again: activation, recording and broadcast are verified from the push
+    # and unchanged; the live broadcast is the one step that cannot verify
+    # (the vendor publishes no live state), so it is sent again and changed.
+    again = runbook('event_start', demo_sim, '-v')
+    assert {host: (counts['changed'], counts['failed']) for host, counts in recap(again).items()} == \
+        {'keynote': (1, 0), 'board': (1, 0), 'webinar': (1, 0)}, again.out
+    assert_only_live_unverified(again)
 
     status = runbook('event_status', demo_sim)
     assert status_lines(status) == [
-        'board (914083136): in progress, recording on, live on, broadcast none, 3 in the meeting',
-        'keynote (914044873): in progress, recording on, live on, broadcast Keynote Speaker, 3 in the meeting',
-        'webinar (914047751): in progress, recording on, live on, broadcast none, 2 in the meeting',
+        'board (914083136): in progress, recording on, live unknown, broadcast none, 3 in the meeting',
+        'keynote (914044873): in progress, recording on, live unknown, broadcast Keynote Speaker, 3 in the meeting',
+        'webinar (914047751): in progress, recording on, live unknown, broadcast none, 2 in the meeting',
     ]
 
     stop = runbook('event_stop', demo_sim)
@@ -81,12 +86,23 @@ def test_event_start_status_stop(demo_sim):
         meeting = demo_sim.meeting(meeting_id)
         assert (meeting['recording'], meeting['live'], meeting['mode']) == (False, False, 'FREE'), meeting_id
 
-    stop_again = runbook('event_stop', demo_sim)
-    assert all(counts['changed'] == 0 for counts in recap(stop_again).values())
+    stop_again = runbook('event_stop', demo_sim, '-v')
+    assert all(counts['changed'] == 1 for counts in recap(stop_again).values())
+    assert_only_live_unverified(stop_again)
 
     after = runbook('event_status', demo_sim)
-    assert 'keynote (914044873): in progress, recording off, live off, broadcast none, 3 in the meeting' \
+    assert 'keynote (914044873): in progress, recording off, live unknown, broadcast none, 3 in the meeting' \
         in status_lines(after)
+
+
+def assert_only_live_unverified(run):
+    """Every task result of a -v run: state_verified is false for
+    meeting_live only, and every changed task is a live one."""
+    text = ' '.join(run.out.split())
+    assert text.count('The vendor publishes no live streaming state') == len(HOSTS)
+    assert 'did not report' not in text and 'could not be read' not in text
+    verified = re.findall(r'"state_verified": (true|false)', run.out)
+    assert verified.count('false') == len(HOSTS) and 'true' in verified
 
 
 def test_steps_can_be_switched_off(demo_sim):
@@ -149,6 +165,10 @@ def test_an_empty_runbook_variable_counts_as_unset(demo_sim):
 
 def test_status_says_unknown_for_what_the_service_does_not_report(demo_sim):
     runbook('event_start', demo_sim, '-e', 'event_live=false')
+    # No push (a proxy refuses it), and a deployment whose confInfo reports
+    # the state, less these fields:
+    demo_sim.inject_fault('/cms/open/websocket/confctl/increment/conn', status=403, count=100)
+    demo_sim.configure(confinfo_state=True)
     demo_sim.set_meeting(KEYNOTE, omit_fields=['state'])
     demo_sim.set_meeting(BOARD, omit_fields=['recState', 'liveState'])
     demo_sim.set_meeting(WEBINAR, omit_fields=['mode'])
