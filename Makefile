@@ -22,7 +22,7 @@ export PYTHONPATH := $(COLLECTIONS)
 export PYTHONDONTWRITEBYTECODE := 1
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: venv collection test pytest unit sanity units lint importer docs-lint molecule builder bench load demo clean
+.PHONY: venv collection test pytest unit sanity units lint importer docs-lint molecule builder matrix bench load demo clean
 
 $(BIN)/.installed: tests/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -95,6 +95,15 @@ builder: venv
 	rm -rf $(BUILD)/ee-context
 	$(BIN)/ansible-builder create --file docs/awx/execution-environment.yml --context $(BUILD)/ee-context --output-filename Containerfile
 	test -f $(BUILD)/ee-context/Containerfile
+
+# The version matrix (tests/matrix/run_matrix.py): each supported
+# ansible-core in a venv of its own (.build/matrix/<version>/, from the pins
+# of tests/matrix/ansible-core-<version>.txt) runs its `ansible-test sanity`
+# and a slice of the integration tests; prints a table of version x suite.
+# MATRIX_ARGS e.g. "--versions 2.16 --suites integration".
+MATRIX_ARGS ?=
+matrix: collection
+	$(BIN)/python tests/matrix/run_matrix.py --artifact $(CURDIR)/$(ARTIFACT) $(MATRIX_ARGS)
 
 # The benchmark of docs/benchmark.md (not part of `make test`; a smoke test of
 # its scripts is). BENCH_ARGS e.g. "--meetings 20 --runs 5".
