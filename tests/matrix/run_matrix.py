@@ -189,8 +189,10 @@ def main():
     unknown = [version for version in versions if version not in files] + [s for s in suites if s not in SUITES]
     if unknown:
         parser.error('unknown: %s' % ', '.join(unknown))
-    artifact = os.path.abspath(args.artifact)
     os.makedirs(BUILD, exist_ok=True)
+    # A copy: `make collection` may rebuild .build/dist while the matrix runs.
+    artifact = os.path.join(BUILD, os.path.basename(args.artifact))
+    shutil.copy(args.artifact, artifact)
 
     results = {}
     lock = threading.Semaphore(args.jobs)
