@@ -60,7 +60,7 @@ def test_the_stated_ansible_core_range_is_the_tested_one():
     tested = sorted(tuple(int(part) for part in re.search(r'ansible-core-(\d+)\.(\d+)\.txt$', path).groups())
                     for path in glob.glob(os.path.join(ROOT, 'tests', 'matrix', 'ansible-core-*.txt')))
     assert len(tested) >= 2
-    assert [minor for _, minor in tested] == list(range(tested[0][1], tested[-1][1] + 1))  # no gap
+    assert [version[1] for version in tested] == list(range(tested[0][1], tested[-1][1] + 1))  # no gap
     (major, low), high = tested[0], tested[-1][1]
     with open(os.path.join(ROOT, 'meta', 'runtime.yml')) as handle:
         requires = yaml.safe_load(handle)['requires_ansible']
