@@ -22,7 +22,7 @@ export PYTHONPATH := $(COLLECTIONS)
 export PYTHONDONTWRITEBYTECODE := 1
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: venv eda-venv collection test pytest eda unit sanity units lint importer docs-lint molecule builder bench load demo bad-input-doc clean
+.PHONY: venv eda-venv collection test pytest eda unit sanity units lint importer docs-lint molecule builder matrix bench load demo bad-input-doc clean
 
 $(BIN)/.installed: tests/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -84,12 +84,16 @@ lint: collection
 	$(BIN)/ansible-lint
 
 # galaxy-importer reports findings as warnings and still exits 0: any
-# WARNING: or ERROR: line fails the gate, and so does its exit status (no
-# pipe, which would drop it: /bin/sh may have no pipefail).
+# WARNING: or ERROR: line fails the gate. It runs as Galaxy runs it: flake8
+# on (tests/utils/galaxy-importer.cfg) and the collection on no collections
+# path (no ANSIBLE_COLLECTIONS_PATH or PYTHONPATH, from an empty directory).
+# The importer's own exit status counts too (/bin/sh has no pipefail).
 importer: collection
-	cd $(BUILD) && GALAXY_IMPORTER_CONFIG=$(CURDIR)/tests/utils/galaxy-importer.cfg \
-		$(BIN)/python -m galaxy_importer.main $(CURDIR)/$(ARTIFACT) >galaxy-importer.log 2>&1; \
-		status=$$?; cat galaxy-importer.log; exit $$status
+	rm -rf $(BUILD)/importer && mkdir -p $(BUILD)/importer
+	cd $(BUILD)/importer && env -u ANSIBLE_COLLECTIONS_PATH -u ANSIBLE_COLLECTIONS_PATHS -u PYTHONPATH \
+		GALAXY_IMPORTER_CONFIG=$(CURDIR)/tests/utils/galaxy-importer.cfg \
+		$(BIN)/python -m galaxy_importer.main $(CURDIR)/$(ARTIFACT) > $(CURDIR)/$(BUILD)/galaxy-importer.log 2>&1; \
+		status=$$?; cat $(CURDIR)/$(BUILD)/galaxy-importer.log; exit $$status
 	@! grep -E '^(WARNING|ERROR):' $(BUILD)/galaxy-importer.log
 	@grep -q 'Importer processing completed successfully' $(BUILD)/galaxy-importer.log
 
@@ -114,6 +118,15 @@ builder: collection
 	test -f $(BUILD)/ee-context/Containerfile
 	test -f $(BUILD)/ee-context/_build/collections/hwcloud-meeting.tar.gz
 	grep -q 'COPY _build/collections/ /build/collections/' $(BUILD)/ee-context/Containerfile
+
+# The version matrix (tests/matrix/run_matrix.py): each supported
+# ansible-core in a venv of its own (.build/matrix/<version>/, from the pins
+# of tests/matrix/ansible-core-<version>.txt) runs its `ansible-test sanity`
+# and a slice of the integration tests; prints a table of version x suite.
+# MATRIX_ARGS e.g. "--versions 2.16 --suites integration".
+MATRIX_ARGS ?=
+matrix: collection
+	$(BIN)/python tests/matrix/run_matrix.py --artifact $(CURDIR)/$(ARTIFACT) $(MATRIX_ARGS)
 
 # The benchmark of docs/benchmark.md (not part of `make test`; a smoke test of
 # its scripts is). BENCH_ARGS e.g. "--meetings 20 --runs 5".

@@ -169,10 +169,9 @@ class MeetingModule(AnsibleModule):
             self.fail_json(msg='Invalid options for %s: %s.' % (which, '; '.join(problems)))
 
     def _has_login(self):
-        params = self.params
-        return (_given(params['access_token'])
-                or (_given(params['app_id']) and _given(params['app_key']))
-                or (_given(params['account']) and _given(params['account_password'])))
+        # A bearer token, an app key pair, or an account and its password.
+        logins = (('access_token',), ('app_id', 'app_key'), ('account', 'account_password'))
+        return any(all(_given(self.params[option]) for option in login) for login in logins)
 
     # --- the client --------------------------------------------------------------
 

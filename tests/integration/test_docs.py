@@ -1,7 +1,9 @@
 # ansible-doc renders every module of the installed collection, with the
 # shared options, truthful attributes, examples that parse, and a RETURN.
+import glob
 import json
 import os
+import re
 import subprocess
 
 import pytest
@@ -9,7 +11,7 @@ import yaml
 
 from ansible_collections.hwcloud.meeting.plugins.module_utils.base import SHARED_ARGUMENT_SPEC
 
-from .conftest import BIN, ansible_env
+from .conftest import BIN, ROOT, ansible_env
 
 MODULES = ['meeting_activate', 'meeting_record', 'meeting_live', 'meeting_broadcast', 'meeting_info']
 # Every shared option the modules take (not a copy of the list, which would
@@ -66,3 +68,24 @@ def test_the_action_group_names_all_five():
     with open(os.path.join(os.path.dirname(__file__), '..', '..', 'meta', 'runtime.yml')) as handle:
         runtime = yaml.safe_load(handle)
     assert sorted(runtime['action_groups']['meeting']) == sorted(MODULES)
+
+
+def test_the_stated_ansible_core_range_is_the_tested_one():
+    """meta/runtime.yml, the README, the getting-started page and the AWX
+    execution environment state exactly the ansible-core versions `make
+    matrix` tests (one tests/matrix/ansible-core-<version>.txt each)."""
+    tested = sorted(tuple(int(part) for part in re.search(r'ansible-core-(\d+)\.(\d+)\.txt$', path).groups())
+                    for path in glob.glob(os.path.join(ROOT, 'tests', 'matrix', 'ansible-core-*.txt')))
+    assert len(tested) >= 2
+    assert [version[1] for version in tested] == list(range(tested[0][1], tested[-1][1] + 1))  # no gap
+    (major, low), high = tested[0], tested[-1][1]
+    with open(os.path.join(ROOT, 'meta', 'runtime.yml')) as handle:
+        requires = yaml.safe_load(handle)['requires_ansible']
+    assert requires == '>=%d.%d.0,<%d.%d.0' % (major, low, major, high + 1)
+    stated = '%d.%d' % (major, low), '%d.%d' % (major, high)
+    with open(os.path.join(ROOT, 'README.md')) as handle:
+        assert '`%s`' % requires in handle.read()
+    with open(os.path.join(ROOT, 'docs', 'getting_started.md')) as handle:
+        assert 'ansible-core %s to %s' % stated in ' '.join(handle.read().split())
+    with open(os.path.join(ROOT, 'docs', 'awx', 'execution-environment.yml')) as handle:
+        assert 'ansible-core>=%s,<%d.%d' % (stated[0], major, high + 1) in handle.read()

@@ -1,5 +1,8 @@
 # A stand-in for requests.Session.request: answers from a script, records
 # every request. Unit tests never touch the network.
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import json
 
 import requests

@@ -1,5 +1,8 @@
 # Unit tests of the module base: the shared options, their environment
 # fallbacks, and input checks that fail before any HTTP call.
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import json
 import os
 import subprocess

@@ -1,5 +1,8 @@
 # Unit tests of the HTTP client: signature, retry policy, error bodies, token
 # handling. No network: the session's request method is replaced by a script.
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import base64
 import hashlib
 import hmac

@@ -1,5 +1,8 @@
 # Unit tests of the meeting-status push reader: the WebSocket is replaced by
 # a script (FakeWebSocket), the HTTP session too; no network.
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import base64
 import json
 import ssl

@@ -1,4 +1,7 @@
 # Unit tests of the realtime state reader (API.md, "The realtime state contract").
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 from ansible_collections.hwcloud.meeting.plugins.module_utils.realtime import idle_meeting, read_meeting
 
 FULL = {

@@ -1,4 +1,7 @@
 # Unit tests of the token cache and of the client's use of it. No network.
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import json
 import multiprocessing
 import os

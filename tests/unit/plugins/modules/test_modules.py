@@ -1,5 +1,8 @@
 # Unit tests of each module's decision logic: realtime state in, calls and
 # result out. The HTTP session is replaced by a script; no network.
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import os
 
 import pytest

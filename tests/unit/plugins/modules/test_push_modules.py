@@ -1,5 +1,8 @@
 # Unit tests of the modules reading the meeting-status push (the default
 # state source): HTTP session and WebSocket replaced by scripts; no network.
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import json
 
 import pytest
