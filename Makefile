@@ -49,7 +49,7 @@ collection: venv
 	$(BIN)/ansible-galaxy collection install --force -p $(COLLECTIONS) $(ARTIFACT)
 
 # Every suite and every quality gate. CI runs exactly this (.ci/run).
-test: pytest sanity units lint importer docs-lint molecule builder
+test: pytest sanity units lint importer docs-lint molecule builder matrix
 
 # pytest: unit tests, the simulator's own tests, the SDK fidelity test, and
 # the integration tests (real ansible-playbook runs against the simulator;
