@@ -52,8 +52,11 @@ def test_a_switch_that_is_not_a_boolean_is_said_and_runs_as_a_module_process(sim
 
 
 def test_another_python_runs_as_a_module_process(sim, tmp_path):
+    # another path to the same Python (with its venv): a wrapper, not a
+    # symlink, which a venv's Python does not follow to its packages
     python = tmp_path / 'python3'
-    python.symlink_to(sys.executable)
+    python.write_text('#!/bin/sh\nexec %s "$@"\n' % sys.executable)
+    python.chmod(0o755)
     run, _result = record(sim, tmp_path, '-e', 'ansible_python_interpreter=%s' % python)
     assert PROCESS + 'ansible_python_interpreter is %s' % python in run.out, [
         line for line in run.out.splitlines() if 'runs ' in line]
