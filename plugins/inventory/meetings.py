@@ -118,6 +118,7 @@ from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
     HAS_REQUESTS,
     MeetingClient,
     MeetingError,
+    has_login,
 )
 from ansible_collections.hwcloud.meeting.plugins.module_utils.token_cache import TokenCache
 
@@ -227,8 +228,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         for option, partner in _PAIRS:
             if options[option] and not options[partner]:
                 problems.append('%s is set but %s is missing' % (option, partner))
-        if not (options['access_token'] or (options['app_id'] and options['app_key'])
-                or (options['account'] and options['account_password'])):
+        if not has_login(options):
             problems.append('no login credentials: give access_token, or app_id and app_key, or account and '
                             'account_password (or the HWMEETING_* environment variables)')
         if not options['timeout'] or options['timeout'] <= 0:

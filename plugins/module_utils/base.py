@@ -27,6 +27,7 @@ from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
     REQUESTS_IMPORT_ERROR,
     MeetingClient,
     MeetingError,
+    has_login,
 )
 from ansible_collections.hwcloud.meeting.plugins.module_utils.push import HAS_WEBSOCKET, WEBSOCKET_IMPORT_ERROR
 from ansible_collections.hwcloud.meeting.plugins.module_utils.token_cache import TokenCache
@@ -150,8 +151,8 @@ class MeetingModule(AnsibleModule):
         # details because neither host_password nor conference_token is given.
         # The others ignore them (module_defaults and HWMEETING_* set them for
         # every task).
-        password_from_login = needs_control and not (_given(params['host_password'])
-                                                     or _given(params['conference_token']))
+        password_from_login = needs_control and not any(
+            _given(params[option]) for option in ('host_password', 'conference_token'))
         uses_login = needs_login or password_from_login
         for option, partner in _PAIRS if uses_login else ():
             if _given(params[option]) and not _given(params[partner]):
@@ -169,9 +170,7 @@ class MeetingModule(AnsibleModule):
             self.fail_json(msg='Invalid options for %s: %s.' % (which, '; '.join(problems)))
 
     def _has_login(self):
-        # A bearer token, an app key pair, or an account and its password.
-        logins = (('access_token',), ('app_id', 'app_key'), ('account', 'account_password'))
-        return any(all(_given(self.params[option]) for option in login) for login in logins)
+        return has_login(self.params)
 
     # --- the client --------------------------------------------------------------
 

@@ -170,6 +170,16 @@ def app_signature(app_key, app_id, user_id, expire_time, nonce, corp_id=None):
     return hmac.new(app_key.encode('utf-8'), data.encode('utf-8'), hashlib.sha256).hexdigest().upper()
 
 
+# The ways to log in: a bearer token, an App ID and its key, an account and its password.
+LOGINS = (('access_token',), ('app_id', 'app_key'), ('account', 'account_password'))
+
+
+def has_login(options):
+    """Whether ``options`` (a mapping of the shared option names) hold one
+    whole way to log in; an empty value counts as not given."""
+    return any(all(options.get(name) not in (None, '') for name in login) for login in LOGINS)
+
+
 def _first(mapping, *keys):
     for key in keys:
         value = mapping.get(key)

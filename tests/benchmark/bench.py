@@ -149,9 +149,10 @@ class Bench(object):
         playbooks = {}
         record = {'api_url': '{{ meeting_api_url }}', 'conference_id': meeting['id'],
                   'host_password': meeting['host_password'], 'state': 'stopped'}
-        for name, task in (('collection', {'name': 'No-op record', 'hwcloud.meeting.meeting_record': record}),
-                           ('realtime', {'name': 'No-op record from confInfo', 'hwcloud.meeting.meeting_record':
-                                         dict(record, state_source='realtime')}),
+        for name, task in (
+                ('collection', {'name': 'No-op record', 'hwcloud.meeting.meeting_record': record}),
+                ('realtime', {'name': 'No-op record from confInfo',
+                              'hwcloud.meeting.meeting_record': dict(record, state_source='realtime')}),
                 ('uri', {'name': 'Realtime GET', 'ansible.builtin.uri': {
                     'url': '{{ meeting_api_url }}/v1/mmc/control/conferences/realTimeInfo?conferenceID=%s'
                            % meeting['id'], 'headers': {'X-Conference-Authorization': '{{ control_token }}'}}}),

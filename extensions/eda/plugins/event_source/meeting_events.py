@@ -162,7 +162,7 @@ import time
 
 try:
     from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
-        DEFAULT_API_URL, MEETING_ENDED, NOT_IN_PROGRESS, MeetingClient, MeetingError)
+        DEFAULT_API_URL, MEETING_ENDED, NOT_IN_PROGRESS, MeetingClient, MeetingError, has_login)
 except ImportError:
     # ansible-rulebook runs this file by its path (runpy), so the collections
     # directory it was found in need not be importable: add the one that
@@ -173,7 +173,7 @@ except ImportError:
         raise
     sys.path.append(_ROOT)
     from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
-        DEFAULT_API_URL, MEETING_ENDED, NOT_IN_PROGRESS, MeetingClient, MeetingError)
+        DEFAULT_API_URL, MEETING_ENDED, NOT_IN_PROGRESS, MeetingClient, MeetingError, has_login)
 from ansible_collections.hwcloud.meeting.plugins.module_utils.push import PushChannel, PushError
 from ansible_collections.hwcloud.meeting.plugins.module_utils.realtime import read_push
 
@@ -267,8 +267,7 @@ def parse_options(args, environ=None):
                           ('account_password', 'account')):
         if options[first] and not options[second]:
             problems.append('%s is set but %s is missing' % (first, second))
-    has_login = bool(options['access_token'] or (options['app_id'] and options['app_key'])
-                     or (options['account'] and options['account_password']))
+    can_log_in = has_login(options)
     meetings = args.get('meetings')
     options['meetings'] = []
     if not isinstance(meetings, list) or not meetings:
@@ -292,7 +291,7 @@ def parse_options(args, environ=None):
         seen.add(conference_id)
         password = entry.get('host_password')
         password = str(password) if _given(password) else None
-        if not password and not has_login:
+        if not password and not can_log_in:
             problems.append('meeting %s: give its host_password, or login credentials (access_token, or app_id '
                             'and app_key, or account and account_password) with which its host password is '
                             'read from its details' % conference_id)
@@ -542,8 +541,7 @@ class MeetingWatcher(object):
         """The meeting's subject, from the online check when the source has
         login credentials (the push does not carry it); None otherwise."""
         options = self.options
-        if not (options['access_token'] or (options['app_id'] and options['app_key'])
-                or (options['account'] and options['account_password'])):
+        if not has_login(options):
             return None
         try:
             details = self.client.online_details() or {}
@@ -590,8 +588,8 @@ async def main(queue, args):
     """ansible-rulebook's entry point: watch every meeting of ``args`` and put
     its events on ``queue`` until every meeting has ended, or until cancelled."""
     options = parse_options(args)
-    secrets = _Secrets([options[name] for name in _SECRET_OPTIONS]
-                       + [meeting['host_password'] for meeting in options['meetings']])
+    secrets = _Secrets([options[name] for name in _SECRET_OPTIONS] +
+                       [meeting['host_password'] for meeting in options['meetings']])
     loop = asyncio.get_running_loop()
     stop = threading.Event()
 

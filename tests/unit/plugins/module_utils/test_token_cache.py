@@ -331,6 +331,8 @@ def test_a_corrupt_entry_is_swept_on_write(cache):
         handle.write('{"tok')
     cache.put(IDENTITY[:3] + ('another',), 'ctl-token-2', 1800)
     assert not os.path.exists(path) and len(entries(cache)) == 1
+
+
 # --- a host password read from the meeting's details with the login ------------------
 
 def _from_login_script():

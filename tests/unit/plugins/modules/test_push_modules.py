@@ -40,8 +40,9 @@ VENDOR_REALTIME = response(200, {'attendees': [{'accountID': 'ada@example.com', 
 PEOPLE = [person('p1', 'Ada'), person('p2', 'Keynote Speaker'), person('p3', 'Cy', state='1')]
 
 
-def full(recording=0, mode='FREE', people=PEOPLE):
-    return [subscribe_reply(), dynamic(state='Created', recState=recording, mode=mode), participants(people)]
+def full(recording=0, mode='FREE', people=None):
+    return [subscribe_reply(), dynamic(state='Created', recState=recording, mode=mode),
+            participants(PEOPLE if people is None else people)]
 
 
 @pytest.fixture
