@@ -77,11 +77,15 @@ author:
 '''
 
 EXAMPLES = r'''
----
+# Three inventory source files. The first two, as comments (one YAML document here):
+#
 # meetings.hwcloud_meeting.yml: every meeting the login may see, credentials from HWMEETING_*
-plugin: hwcloud.meeting.meetings
+#   plugin: hwcloud.meeting.meetings
+#
+# live.hwcloud_meeting.yml: the meetings in progress now, for the status runbook
+#   plugin: hwcloud.meeting.meetings
+#   in_progress: true
 
----
 # event.hwcloud_meeting.yml: this morning's webinars, by meeting ID, with a group per state
 plugin: hwcloud.meeting.meetings
 search: webinar
@@ -96,11 +100,6 @@ cache: true
 cache_plugin: ansible.builtin.jsonfile
 cache_connection: ~/.cache/hwcloud.meeting/inventory
 cache_timeout: 300
-
----
-# live.hwcloud_meeting.yml: the meetings in progress now, for the status runbook
-plugin: hwcloud.meeting.meetings
-in_progress: true
 '''
 
 import datetime
