@@ -9,58 +9,12 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # The options every module of hwcloud.meeting shares: the service, the
-    # login, the meeting, and how calls are made. Set them once for a play with
-    # module_defaults and the action group "group/hwcloud.meeting.meeting".
+    # The options of every module of hwcloud.meeting beside the connection
+    # (hwcloud.meeting.connection): the meeting, and where its state is read.
+    # Set them once for a play with module_defaults and the action group
+    # "group/hwcloud.meeting.meeting".
     DOCUMENTATION = r'''
 options:
-  api_url:
-    description:
-      - Base URL of the Huawei Cloud Meeting API.
-      - Private deployments and the international site use another URL.
-      - If not set, the environment variable E(HWMEETING_API_URL) is used.
-    type: str
-    default: https://api.meeting.huaweicloud.com
-  access_token:
-    description:
-      - An access token (sent as C(X-Access-Token)) obtained elsewhere.
-      - Used before App ID and account login. If the service rejects it and App ID or account
-        credentials are given too, the module logs in with them once and retries.
-      - M(hwcloud.meeting.meeting_activate) makes calls that need it, and the other modules when they read the
-        host password from the meeting's details (no O(host_password) nor O(conference_token) given).
-      - If not set, the environment variable E(HWMEETING_ACCESS_TOKEN) is used.
-    type: str
-  app_id:
-    description:
-      - App ID for App ID login (HMAC-SHA256 signed); needs O(app_key).
-      - If not set, the environment variable E(HWMEETING_APP_ID) is used.
-    type: str
-  app_key:
-    description:
-      - The App ID's secret key. It signs the login request and is never sent.
-      - If not set, the environment variable E(HWMEETING_APP_KEY) is used.
-    type: str
-  user_id:
-    description:
-      - User ID to log in as with App ID login; empty means the App ID's default user.
-      - If not set, the environment variable E(HWMEETING_USER_ID) is used.
-    type: str
-  corp_id:
-    description:
-      - Enterprise ID, for a multi-tenant App ID only.
-      - If not set, the environment variable E(HWMEETING_CORP_ID) is used.
-    type: str
-  account:
-    description:
-      - Huawei Cloud Meeting account for account login, used when no access token or App ID is given;
-        needs O(account_password).
-      - If not set, the environment variable E(HWMEETING_ACCOUNT) is used.
-    type: str
-  account_password:
-    description:
-      - Password of O(account).
-      - If not set, the environment variable E(HWMEETING_ACCOUNT_PASSWORD) is used.
-    type: str
   conference_id:
     description:
       - The meeting ID (digits only).
@@ -85,41 +39,6 @@ options:
       - Without O(host_password) or login credentials, a rejected token fails the task, saying that it has
         expired.
     type: str
-  validate_certs:
-    description:
-      - Whether to verify the service's TLS certificate. Only turn this off for a test service.
-      - If not set, the environment variable E(HWMEETING_VALIDATE_CERTS) is used.
-    type: bool
-    default: true
-  ca_path:
-    description:
-      - A CA bundle (PEM) to verify the service's certificate with, for a private deployment.
-      - If not set, the environment variable E(HWMEETING_CA_PATH) is used; E(REQUESTS_CA_BUNDLE) is honoured too.
-    type: path
-  timeout:
-    description:
-      - Seconds to wait for each HTTP request.
-    type: float
-    default: 30
-  retries:
-    description:
-      - How many times a transient failure is retried (connection errors, read timeouts,
-        HTTP 429, 500, 502, 503 and 504), with exponential backoff and jitter.
-        C(Retry-After) is honoured. A retry waits at least that long, spread at random, and never more
-        than 60 seconds in all.
-      - O(retries=N) means at most N + 1 attempts of each call.
-    type: int
-    default: 3
-  token_cache:
-    description:
-      - Reuse access and control tokens across tasks and runs on this controller until shortly before they
-        expire, instead of logging in and fetching a control token in every task.
-      - Tokens are kept in files only their owner can read, in E(HWMEETING_TOKEN_CACHE_DIR) or
-        C(~/.cache/hwcloud.meeting/tokens); see the collection's docs/token_cache.md for the trade-off.
-      - Tokens given with O(access_token) or O(conference_token) are never cached.
-      - If not set, the environment variable E(HWMEETING_TOKEN_CACHE) is used.
-    type: bool
-    default: true
   state_source:
     description:
       - Where the meeting's state is read from. The vendor's REST C(realTimeInfo) answers no recording, broadcast
@@ -139,7 +58,6 @@ options:
     choices: [auto, realtime, push]
     default: auto
 requirements:
-  - requests
   - websocket-client (for the meeting-status push; not needed with O(state_source=realtime))
 notes:
   - "The modules run on the controller (C(connection: local) or C(delegate_to: localhost))."

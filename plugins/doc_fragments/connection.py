@@ -9,12 +9,12 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # The service and the login, for the collection's plugins that are not
-    # modules (the inventory plugin hwcloud.meeting.meetings). The wording and
-    # the HWMEETING_* variables are the modules' (hwcloud.meeting.common), so
-    # one AWX credential serves the jobs and the inventory sync: an option
-    # given in the plugin's file beats its variable, and an empty variable
-    # (AWX injects unset fields as empty strings) counts as unset.
+    # The service and the login: the connection options of every plugin kind
+    # of hwcloud.meeting (the modules, the inventory plugin hwcloud.meeting.meetings
+    # and the event source), one table in plugins/module_utils/options.py.
+    # An option given beats its HWMEETING_* variable, and an empty variable
+    # (AWX injects unset credential fields as empty strings) counts as unset,
+    # so one AWX credential serves the jobs and the inventory sync.
     DOCUMENTATION = r'''
 options:
   api_url:
@@ -28,7 +28,10 @@ options:
     description:
       - An access token (sent as C(X-Access-Token)) obtained elsewhere.
       - Used before App ID and account login. If the service rejects it and App ID or account
-        credentials are given too, the plugin logs in with them once and retries.
+        credentials are given too, the module or plugin logs in with them once and retries.
+      - M(hwcloud.meeting.meeting_activate) and the inventory plugin make calls that need it, and the other modules
+        when they read the host password from the meeting's details (no O(host_password) nor O(conference_token)
+        given).
       - If not set, the environment variable E(HWMEETING_ACCESS_TOKEN) is used.
     type: str
   app_id:
@@ -82,14 +85,18 @@ options:
     description:
       - How many times a transient failure is retried (connection errors, read timeouts,
         HTTP 429, 500, 502, 503 and 504), with exponential backoff and jitter.
-        C(Retry-After) is honoured (up to 60 seconds).
+        C(Retry-After) is honoured. A retry waits at least that long, spread at random, and never more
+        than 60 seconds in all.
       - O(retries=N) means at most N + 1 attempts of each call.
     type: int
     default: 3
   token_cache:
     description:
-      - Reuse the access token across runs on this controller until shortly before it expires, shared with
-        the modules (see the collection's docs/token_cache.md).
+      - Reuse access and control tokens across tasks, runs and plugins on this controller until shortly before
+        they expire, instead of logging in and fetching a control token in every task.
+      - Tokens are kept in files only their owner can read, in E(HWMEETING_TOKEN_CACHE_DIR) or
+        C(~/.cache/hwcloud.meeting/tokens); see the collection's docs/token_cache.md for the trade-off.
+      - Tokens given with O(access_token) or O(conference_token) are never cached.
       - If not set, the environment variable E(HWMEETING_TOKEN_CACHE) is used.
     type: bool
     default: true

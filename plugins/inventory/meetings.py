@@ -103,48 +103,19 @@ cache_timeout: 300
 '''
 
 import datetime
-import os
 import re
 
 from ansible.errors import AnsibleParserError
 from ansible.module_utils.common.text.converters import to_native
-from ansible.module_utils.parsing.convert_bool import boolean
-from ansible.module_utils.six.moves.urllib.parse import urlparse
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
-from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
-    DEFAULT_API_URL,
-    HAS_REQUESTS,
-    MeetingClient,
-    MeetingError,
-    has_login,
-)
-from ansible_collections.hwcloud.meeting.plugins.module_utils.token_cache import TokenCache
-
-# Connection options: the variable each falls back to, and its type. An
-# option given in the file wins; an empty variable counts as unset (AWX
-# injects an unset credential field as an empty string).
-CONNECTION_OPTIONS = {
-    'api_url': ('HWMEETING_API_URL', 'str'),
-    'access_token': ('HWMEETING_ACCESS_TOKEN', 'str'),
-    'app_id': ('HWMEETING_APP_ID', 'str'),
-    'app_key': ('HWMEETING_APP_KEY', 'str'),
-    'user_id': ('HWMEETING_USER_ID', 'str'),
-    'corp_id': ('HWMEETING_CORP_ID', 'str'),
-    'account': ('HWMEETING_ACCOUNT', 'str'),
-    'account_password': ('HWMEETING_ACCOUNT_PASSWORD', 'str'),
-    'validate_certs': ('HWMEETING_VALIDATE_CERTS', 'bool'),
-    'ca_path': ('HWMEETING_CA_PATH', 'path'),
-    'token_cache': ('HWMEETING_TOKEN_CACHE', 'bool'),
-}
-_PAIRS = (('app_id', 'app_key'), ('app_key', 'app_id'),
-          ('account', 'account_password'), ('account_password', 'account'),
-          ('user_id', 'app_id'), ('corp_id', 'app_id'))
+from ansible_collections.hwcloud.meeting.plugins.module_utils import options as connection
+from ansible_collections.hwcloud.meeting.plugins.module_utils.client import HAS_REQUESTS, MeetingError
+from ansible_collections.hwcloud.meeting.plugins.module_utils.realtime import IN_PROGRESS
 
 # The host variables, the only data kept from the service's answers (and the
 # only data cached): never passwordEntry or anything else.
 HOST_VARIABLES = ('conference_id', 'subject', 'start_time', 'end_time', 'conference_state')
-IN_PROGRESS = 'Created'
 _UNSAFE = re.compile(r'[\W]+', re.UNICODE)
 _VENDOR_TIME_FORMATS = ('%Y-%m-%d %H:%M', '%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%SZ', '%Y-%m-%dT%H:%M:%S')
 
@@ -195,47 +166,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     # --- options -------------------------------------------------------------
 
-    def _connection_option(self, name):
-        """The file's value, else the non-empty environment variable, else the default."""
-        variable, kind = CONNECTION_OPTIONS[name]
-        if self._file_options.get(name) not in (None, ''):
-            return self.get_option(name)
-        value = os.environ.get(variable)
-        if not value:
-            default = self.get_option(name)
-            return (default or None) if kind == 'str' else default
-        if kind == 'bool':
-            try:
-                return boolean(value, strict=True)
-            except TypeError:
-                raise AnsibleParserError('%s must be true or false (got %s)' % (variable, value))
-        if kind == 'path':
-            return os.path.expanduser(value)
-        return value
-
     def _connection(self):
-        """The connection options, checked before any call."""
-        options = dict((name, self._connection_option(name)) for name in CONNECTION_OPTIONS)
-        options['api_url'] = options['api_url'] or DEFAULT_API_URL
-        options['timeout'] = self.get_option('timeout')
-        options['retries'] = self.get_option('retries')
-        problems = []
-        url = urlparse(options['api_url'])
-        if url.scheme not in ('http', 'https') or not url.netloc:
-            problems.append("api_url must be an http:// or https:// URL, such as %s (got '%s')"
-                            % (DEFAULT_API_URL, options['api_url']))
-        for option, partner in _PAIRS:
-            if options[option] and not options[partner]:
-                problems.append('%s is set but %s is missing' % (option, partner))
-        if not has_login(options):
-            problems.append('no login credentials: give access_token, or app_id and app_key, or account and '
-                            'account_password (or the HWMEETING_* environment variables)')
-        if not options['timeout'] or options['timeout'] <= 0:
-            problems.append('timeout must be a number of seconds greater than 0 (got %s)' % options['timeout'])
-        if options['retries'] is None or options['retries'] < 0:
-            problems.append('retries must be 0 or more (got %s)' % options['retries'])
-        if options['ca_path'] and not os.path.exists(options['ca_path']):
-            problems.append('ca_path %s does not exist' % options['ca_path'])
+        """The connection options (module_utils/options.py: an option given in
+        the file wins, then its non-empty HWMEETING_* variable, then its
+        default), checked before any call."""
+        values = dict((option.name, self.get_option(option.name)) for option in connection.CONNECTION_OPTIONS
+                      if connection.given(self._file_options.get(option.name)))
+        options, problems = connection.resolve(values)
+        problems.extend(connection.check(options, uses_login=True, needs_login=True))
         page_size = self.get_option('page_size')
         if not 1 <= page_size <= 500:
             problems.append('page_size must be 1 to 500 (got %s)' % page_size)
@@ -257,13 +195,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if not options['validate_certs']:
             self.display.warning('validate_certs is false: the certificate of %s is not checked, so the login '
                                  'and tokens could be read by whoever answers in its place' % options['api_url'])
-        client = MeetingClient(
-            api_url=options['api_url'], access_token=options['access_token'],
-            app_id=options['app_id'], app_key=options['app_key'], user_id=options['user_id'],
-            corp_id=options['corp_id'], account=options['account'], account_password=options['account_password'],
-            validate_certs=options['validate_certs'], ca_path=options['ca_path'],
-            timeout=options['timeout'], retries=options['retries'],
-            cache=TokenCache(warn=self.display.warning) if options['token_cache'] else None)
+        client = connection.build_client(options, warn=self.display.warning)
         try:
             meetings = client.all_meetings(online=self.get_option('in_progress'), search=self.get_option('search'),
                                            page_size=self.get_option('page_size'))

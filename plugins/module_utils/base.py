@@ -13,65 +13,28 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
-import math
-import os
 import re
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible.module_utils.errors import AnsibleFallbackNotFound
-from ansible.module_utils.six.moves.urllib.parse import urlparse
 
+from ansible_collections.hwcloud.meeting.plugins.module_utils import options as connection
 from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
-    DEFAULT_API_URL,
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
-    MeetingClient,
     MeetingError,
-    has_login,
 )
 from ansible_collections.hwcloud.meeting.plugins.module_utils.push import HAS_WEBSOCKET, WEBSOCKET_IMPORT_ERROR
-from ansible_collections.hwcloud.meeting.plugins.module_utils.token_cache import TokenCache
 
-
-def set_env_fallback(*names):
-    """Like Ansible's env_fallback, but an empty variable counts as unset:
-    AWX injects optional credential fields as empty strings, which must not
-    replace a default (api_url) or fail a type check (validate_certs)."""
-    for name in names:
-        if os.environ.get(name):
-            return os.environ[name]
-    raise AnsibleFallbackNotFound
-
-
-def _env(name):
-    return (set_env_fallback, [name])
-
-
+# The connection and login options (module_utils/options.py, the doc
+# fragment hwcloud.meeting.connection), and the meeting's own (the doc
+# fragment hwcloud.meeting.common).
 SHARED_ARGUMENT_SPEC = dict(
-    api_url=dict(type='str', default=DEFAULT_API_URL, fallback=_env('HWMEETING_API_URL')),
-    access_token=dict(type='str', no_log=True, fallback=_env('HWMEETING_ACCESS_TOKEN')),
-    app_id=dict(type='str', fallback=_env('HWMEETING_APP_ID')),
-    app_key=dict(type='str', no_log=True, fallback=_env('HWMEETING_APP_KEY')),
-    user_id=dict(type='str', fallback=_env('HWMEETING_USER_ID')),
-    corp_id=dict(type='str', fallback=_env('HWMEETING_CORP_ID')),
-    account=dict(type='str', fallback=_env('HWMEETING_ACCOUNT')),
-    account_password=dict(type='str', no_log=True, fallback=_env('HWMEETING_ACCOUNT_PASSWORD')),
+    connection.argument_spec(),
     conference_id=dict(type='str', required=True),
     host_password=dict(type='str', no_log=True),
     conference_token=dict(type='str', no_log=True),
-    validate_certs=dict(type='bool', default=True, fallback=_env('HWMEETING_VALIDATE_CERTS')),
-    ca_path=dict(type='path', fallback=_env('HWMEETING_CA_PATH')),
-    timeout=dict(type='float', default=30),
-    retries=dict(type='int', default=3),
-    token_cache=dict(type='bool', default=True, fallback=_env('HWMEETING_TOKEN_CACHE')),
     state_source=dict(type='str', default='auto', choices=['auto', 'realtime', 'push']),
 )
-
-# Options that must come in pairs: the first without the second is a typo or
-# a missing secret, and is refused rather than ignored.
-_PAIRS = (('app_id', 'app_key'), ('app_key', 'app_id'),
-          ('account', 'account_password'), ('account_password', 'account'),
-          ('user_id', 'app_id'), ('corp_id', 'app_id'))
 
 
 def meeting_argument_spec(**module_options):
@@ -79,10 +42,6 @@ def meeting_argument_spec(**module_options):
     spec = copy.deepcopy(SHARED_ARGUMENT_SPEC)
     spec.update(module_options)
     return spec
-
-
-def _given(value):
-    return value is not None and value != ''
 
 
 # ASCII digits only: str.isdigit() also takes full-width digits, which a
@@ -101,8 +60,7 @@ class MeetingModule(AnsibleModule):
     reports (so it needs websocket-client, unless state_source is realtime).
     """
 
-    def __init__(self, argument_spec=None, needs_login=False, needs_control=True, reads_push=False, nonempty=(),
-                 **kwargs):
+    def __init__(self, argument_spec=None, needs_login=False, needs_control=True, reads_push=False, **kwargs):
         kwargs.setdefault('supports_check_mode', True)
         super(MeetingModule, self).__init__(argument_spec=meeting_argument_spec(**(argument_spec or {})), **kwargs)
         if not HAS_REQUESTS:
@@ -112,7 +70,7 @@ class MeetingModule(AnsibleModule):
                 'websocket-client', reason='to read the meeting-status push (or set state_source: realtime)'),
                 exception=WEBSOCKET_IMPORT_ERROR)
         self.conference_id = (self.params['conference_id'] or '').strip()
-        self._check_shared_options(needs_login, needs_control, nonempty)
+        self._check_shared_options(needs_login, needs_control)
         self._client = None
         # Why the meeting-status push could not be read in this task, once
         # it failed (it is not tried again in the same task).
@@ -124,43 +82,23 @@ class MeetingModule(AnsibleModule):
 
     # --- input checks (before any call) -----------------------------------
 
-    def _check_shared_options(self, needs_login, needs_control, nonempty):
-        """``nonempty``: (option, why) pairs of options that must have a value
-        (Ansible's required=True takes an empty string or an explicit null)."""
+    def _check_shared_options(self, needs_login, needs_control):
         params = self.params
         problems = []
         if not _MEETING_ID.match(self.conference_id):
             problems.append("conference_id must be the meeting ID, digits only (got '%s')" % params['conference_id'])
-        for option, why in nonempty:
-            if not _given(params[option]) or not str(params[option]).strip():
-                problems.append('%s must not be empty: %s' % (option, why))
-        url = urlparse(params['api_url'] or '')
-        if url.scheme not in ('http', 'https') or not url.netloc:
-            problems.append("api_url must be an http:// or https:// URL, such as %s (got '%s')"
-                            % (DEFAULT_API_URL, params['api_url']))
-        if not (math.isfinite(params['timeout']) and params['timeout'] > 0):
-            problems.append('timeout must be a number of seconds greater than 0 (got %s)' % params['timeout'])
-        if params['retries'] < 0:
-            problems.append('retries must be 0 or more (got %s)' % params['retries'])
-        if params.get('wait_timeout') is not None and params['wait_timeout'] < 0:
-            problems.append('wait_timeout must be 0 or more seconds (got %s)' % params['wait_timeout'])
-        if params['ca_path'] and not os.path.exists(params['ca_path']):
-            problems.append('ca_path %s does not exist' % params['ca_path'])
         # Login credentials matter only to a module that logs in: one that makes
         # access-token calls, or reads the host password from the meeting's
         # details because neither host_password nor conference_token is given.
         # The others ignore them (module_defaults and HWMEETING_* set them for
         # every task).
         password_from_login = needs_control and not any(
-            _given(params[option]) for option in ('host_password', 'conference_token'))
-        uses_login = needs_login or password_from_login
-        for option, partner in _PAIRS if uses_login else ():
-            if _given(params[option]) and not _given(params[partner]):
-                problems.append('%s is set but %s is missing' % (option, partner))
-        if needs_login and not self._has_login():
-            problems.append('no login credentials: give access_token, or app_id and app_key, or account and '
-                            'account_password (or the HWMEETING_* environment variables)')
-        if password_from_login and not self._has_login():
+            connection.given(params[option]) for option in ('host_password', 'conference_token'))
+        problems.extend(connection.check(params, uses_login=needs_login or password_from_login,
+                                         needs_login=needs_login))
+        if params.get('wait_timeout') is not None and params['wait_timeout'] < 0:
+            problems.append('wait_timeout must be 0 or more seconds (got %s)' % params['wait_timeout'])
+        if password_from_login and not connection.has_login(params):
             problems.append('give host_password (the meeting\'s host password) or conference_token to control '
                             'the meeting, or login credentials (access_token, or app_id and app_key, or account '
                             'and account_password) with which the module reads the host password from the '
@@ -169,26 +107,16 @@ class MeetingModule(AnsibleModule):
             which = 'meeting %s' % self.conference_id if _MEETING_ID.match(self.conference_id) else 'the meeting'
             self.fail_json(msg='Invalid options for %s: %s.' % (which, '; '.join(problems)))
 
-    def _has_login(self):
-        return has_login(self.params)
-
     # --- the client --------------------------------------------------------------
 
     @property
     def client(self):
         if self._client is None:
             params = self.params
-            self._client = MeetingClient(
-                api_url=params['api_url'], conference_id=self.conference_id,
-                access_token=params['access_token'], app_id=params['app_id'], app_key=params['app_key'],
-                user_id=params['user_id'], corp_id=params['corp_id'],
-                account=params['account'], account_password=params['account_password'],
-                host_password=params['host_password'], conference_token=params['conference_token'],
-                validate_certs=params['validate_certs'], ca_path=params['ca_path'],
-                timeout=params['timeout'], retries=params['retries'],
-                register_secret=self.no_log_values.add,
-                cache=TokenCache(warn=self.warn) if params['token_cache'] else None,
-            )
+            self._client = connection.build_client(
+                params, warn=self.warn, register_secret=self.no_log_values.add,
+                conference_id=self.conference_id, host_password=params['host_password'],
+                conference_token=params['conference_token'])
         return self._client
 
     def closing(self, resource):

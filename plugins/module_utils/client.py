@@ -170,16 +170,6 @@ def app_signature(app_key, app_id, user_id, expire_time, nonce, corp_id=None):
     return hmac.new(app_key.encode('utf-8'), data.encode('utf-8'), hashlib.sha256).hexdigest().upper()
 
 
-# The ways to log in: a bearer token, an App ID and its key, an account and its password.
-LOGINS = (('access_token',), ('app_id', 'app_key'), ('account', 'account_password'))
-
-
-def has_login(options):
-    """Whether ``options`` (a mapping of the shared option names) hold one
-    whole way to log in; an empty value counts as not given."""
-    return any(all(options.get(name) not in (None, '') for name in login) for login in LOGINS)
-
-
 def _first(mapping, *keys):
     for key in keys:
         value = mapping.get(key)
@@ -327,13 +317,7 @@ class MeetingClient(object):
         """Get a control token with the host password (given, or read from
         the meeting's details with the login) and keep it."""
         what = 'get a control token'
-        if self._host_password:
-            password = self._host_password
-        elif self.can_read_host_password:
-            password = self.host_password_from_login()
-        else:
-            raise MeetingError('Cannot %s for meeting %s: give host_password or conference_token, or login '
-                               'credentials that may read the meeting\'s details' % (what, self.conference_id))
+        password = self.host_password(what)
         headers = {'X-Password': password, 'X-Login-Type': '1'}
         answer = self._call('GET', PATH_CONTROL_TOKEN, what, params=self._meeting_query(), headers=headers)
         data = (answer.get('data') if isinstance(answer, dict) else None) or {}
@@ -521,6 +505,17 @@ class MeetingClient(object):
         the login that scheduled the meeting or an admin."""
         return self._call('GET', PATH_DETAILS, "read the meeting's details", auth=_ACCESS,
                           params=self._meeting_query())
+
+    def host_password(self, what):
+        """The host password: the one given, else the one read from the
+        meeting's details with the login; ``what`` needs it (words for the
+        error when there is neither)."""
+        if self._host_password:
+            return self._host_password
+        if self.can_read_host_password:
+            return self.host_password_from_login()
+        raise MeetingError('Cannot %s for meeting %s: give host_password or conference_token, or login '
+                           'credentials that may read the meeting\'s details' % (what, self.conference_id))
 
     def host_password_from_login(self):
         """The host password (passwordEntry, role chair) from the meeting's

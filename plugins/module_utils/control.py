@@ -6,7 +6,12 @@
 """The one state machine of the modules: read the realtime state, compare it
 with the desired state, act only when they differ (never in check mode),
 optionally wait, and report ``changed``, ``diff``, ``state_verified`` and a
-message in one pattern."""
+message in one pattern.
+
+A module describes what it manages with a Target (what to read, how to
+compare, how to act, how to say it) and calls ``converge(module, target)``;
+an on/off state is a Switch, a Target of a few lines (docs/development.md).
+"""
 
 from __future__ import absolute_import, division, print_function
 
@@ -17,6 +22,7 @@ import time
 from ansible_collections.hwcloud.meeting.plugins.module_utils.client import NOT_RUNNING, MeetingError
 from ansible_collections.hwcloud.meeting.plugins.module_utils.push import PushChannel, PushError
 from ansible_collections.hwcloud.meeting.plugins.module_utils.realtime import (
+    FIELD_WORDS,
     PUSH_REPORTS,
     merge,
     read_meeting,
@@ -43,15 +49,6 @@ POLL_MAX_DELAY = 2.0
 # What a task may need: fields of the realtime state contract, the
 # participants, and ``details`` (chairID, coHosts, attendees: realTimeInfo only).
 DETAILS = 'details'
-# Words for the fields, in warnings.
-FIELD_WORDS = {
-    'state': 'whether the meeting is in progress (state)',
-    'recState': 'the recording state (recState)',
-    'liveState': 'the live streaming state (liveState)',
-    'mode': 'the view mode (mode)',
-    'broadcastPid': 'who is broadcast',
-    'participants': 'the participants',
-}
 SOURCE_WORDS = {'push': 'the meeting-status push', 'realtime': 'realTimeInfo'}
 
 
@@ -61,18 +58,25 @@ class Reading(object):
     'realtime' or None), ``tried`` (the sources read), and ``channel``, the
     open push channel (None when the push was not read or failed)."""
 
-    def __init__(self, conference_id, channel, realtime, tried):
+    def __init__(self, conference_id, channel, realtime, tried, push=None):
         self.conference_id = conference_id
         self.channel = channel
         self._realtime = realtime
         self.tried = tried
-        self.refresh()
+        self._merge(push)
 
     def refresh(self):
         """Merge again, with what the push channel has received since."""
+        return self._merge(None)
+
+    def _merge(self, push):
+        """``push``: the push's reading when it is already made (read_state
+        made it to decide what else to read)."""
         readings = []
         if self.channel is not None:
-            readings.append(('push',) + read_push(self.conference_id, self.channel.dynamic, self.channel.participants))
+            if push is None:
+                push = read_push(self.conference_id, self.channel.dynamic, self.channel.participants)
+            readings.append(('push',) + push)
         if self._realtime is not None:
             readings.append(('realtime',) + self._realtime)
         if not readings:
@@ -81,67 +85,74 @@ class Reading(object):
         return self.meeting
 
 
+def open_channel(client, timeout, register_secret=None, heartbeat_interval=None):
+    """A subscribed push channel of the client's meeting: the push server's
+    address and a push token from the client, given to the channel. Raises
+    PushError when the push cannot be had, MeetingError for what fails the
+    task anyway (a meeting that is not in progress, a refused control token)."""
+    server = client.push_url()
+    if not server:
+        raise PushError("the control token came without the push server's address (wsURL); a control token "
+                        "given as conference_token carries none, host_password fetches one that does")
+    validate_certs, ca_path = client.tls_options
+    channel = PushChannel(client.conference_id, server, timeout, validate_certs=validate_certs, ca_path=ca_path,
+                          register_secret=register_secret)
+    if heartbeat_interval is not None:
+        channel.heartbeat_interval = heartbeat_interval
+    try:
+        token = client.websocket_token()
+    except MeetingError as error:
+        if error.error_code in NOT_RUNNING or error.status == 401:
+            raise
+        raise PushError('the service gave no push token (%s)' % error)
+    try:
+        return channel.open(token, client.control_token)
+    except BaseException:
+        channel.close()
+        raise
+
+
 def _open_push(module):
     """An open, subscribed push channel, or None (and a warning) when the
     push cannot be had; the task goes on without it."""
     if module.push_failure:
         return None  # it failed once in this task already: not again
-    channel = PushChannel(module.client, module.params['timeout'], register_secret=module.no_log_values.add)
     try:
-        channel.open()
+        channel = open_channel(module.client, module.params['timeout'], register_secret=module.no_log_values.add)
     except PushError as error:
-        channel.close()
         module.push_failure = str(error)
         then = ('state_source is push, so that state is unknown' if module.params['state_source'] == 'push'
                 else 'the state comes from realTimeInfo where it reports it, else it is unknown')
         module.warn('The meeting-status push of meeting %s could not be read: %s; %s.'
                     % (module.conference_id, error, then))
         return None
-    except BaseException:
-        channel.close()
-        raise
     module.closing(channel)
     return channel
 
 
 def read_state(module, needs):
     """Read what the task ``needs`` (fields of the realtime state contract,
-    ``participants``, ``details``) in the order of API.md: the push first,
-    realTimeInfo for what the push did not report or never carries, and no
-    source that the task does not need. ``state_source`` pins one."""
+    ``participants``, ``details``) in the order of the service contract
+    (docs/dev/service_contract.md): the push first, realTimeInfo for what
+    the push did not report or never carries, and no source that the task
+    does not need. ``state_source`` pins one."""
     source = module.params['state_source']
     needs = set(needs)
     channel = None
+    push = None
     tried = []
     if source != 'realtime' and needs & PUSH_REPORTS:
         tried.append('push')
         channel = _open_push(module)
     missing = set(needs)
     if channel is not None:
-        _meeting, push_unreported = read_push(module.conference_id, channel.dynamic, channel.participants)
-        missing &= push_unreported | set([DETAILS])
+        push = read_push(module.conference_id, channel.dynamic, channel.participants)
+        missing &= push[1] | set([DETAILS])
     realtime = None
     if source != 'push' and missing:
         tried.append('realtime')
         realtime = read_meeting(module.conference_id, module.client.realtime_info())
-    return Reading(module.conference_id, channel, realtime, tried)
-
-
-def read_state_to_switch_off(module, needs, key, off, msg):
-    """read_state for a task that switches something off: on a meeting that
-    is not in progress, or has ended, nothing records, streams or is
-    broadcast, so the task has nothing to do and exits ``ok`` (event_stop
-    can run again after the event)."""
-    try:
-        return read_state(module, needs)
-    except MeetingError as error:
-        if error.error_code not in NOT_RUNNING:
-            raise
-        result = {key: off, 'changed': False, 'state_verified': True,
-                  'msg': '%s: the meeting is not in progress' % msg}
-        if module._diff:
-            result['diff'] = dict(before={key: off}, after={key: off})
-        module.exit_json(**result)
+    return Reading(module.conference_id, channel, realtime, tried, push)
 
 
 def unverified_warning(module, reading, what, fields):
@@ -175,18 +186,105 @@ class Outcome(object):
         self.timed_out = timed_out
 
 
+# A Target's ``idle`` when a meeting that is not running is no answer.
+NO_IDLE = object()
+
+
+class Target(object):
+    """What a module manages, for ``converge``.
+
+    ``key``: the result key and the key of ``meeting`` it reads;
+    ``fields``: the contract fields that tell its current value (when a
+    source did not report one, the call is sent anyway, the task says
+    changed and warns); ``needs``: what to read (``fields`` by default);
+    ``what``: words for it in warnings; ``idle``: its value on a meeting that
+    is not running, when the task asks for that value (then such a meeting
+    leaves the task nothing to do), else NO_IDLE.
+    """
+
+    key = None
+    fields = ()
+    what = None
+
+    @property
+    def needs(self):
+        return self.fields
+
+    def idle(self, module):
+        return NO_IDLE
+
+    def read(self, module):
+        return read_state(module, self.needs)
+
+    def current(self, module, reading, desired):
+        return reading.meeting[self.key]
+
+    def desired(self, module, reading):
+        raise NotImplementedError
+
+    def apply(self, module, desired):
+        raise NotImplementedError
+
+    def reached(self, meeting, desired):
+        return meeting[self.key] == desired
+
+    def outcome(self, module, desired):
+        raise NotImplementedError
+
+    def result(self):
+        """Keys of the result beside ``key`` (after ``apply``)."""
+        return {}
+
+
+class Switch(Target):
+    """An on/off state (``state: started | stopped``): ``key`` the result
+    key (``recording``), ``field`` its contract field (``recState``),
+    ``write`` the client's method that sets it (``set_recording``),
+    ``subject`` and ``thing`` name it in messages ("Recording", "recording")."""
+
+    def __init__(self, key, field, write, subject, thing):
+        self.key = key
+        self.fields = (field,)
+        self.write = write
+        self.subject = subject
+        self.what = self.thing = thing
+
+    def idle(self, module):
+        return NO_IDLE if self.desired(module, None) else False
+
+    def desired(self, module, reading):
+        return module.params['state'] == 'started'
+
+    def apply(self, module, desired):
+        getattr(module.client, self.write)(desired)
+
+    def outcome(self, module, desired):
+        verb, done = ('start', 'started') if desired else ('stop', 'stopped')
+        subject, cid = self.subject, module.conference_id
+        return Outcome(
+            done='%s of meeting %s %s' % (subject, cid, done),
+            already='%s of meeting %s already %s' % (subject, cid, done),
+            would='Would %s %s of meeting %s' % (verb, self.thing, cid),
+            timed_out='%s of meeting %s was not %s' % (subject, cid, done),
+        )
+
+    def converge(self, module):
+        converge(module, self)
+
+
 def _timed_out(module, outcome):
     module.fail_json(msg='%s within %s seconds.' % (outcome.timed_out, module.params['wait_timeout']), changed=True)
 
 
-def wait_until(module, reading, needs, field, reached, outcome):
-    """Wait for ``reached(meeting)``: on the push channel's messages when the
-    push reported the state, else by reading the state again; fail after
-    wait_timeout."""
+def wait_until(module, target, reading, desired, outcome):
+    """Wait until the target is ``desired``: on the push channel's messages
+    when the push reported the state, else by reading the state again; fail
+    after wait_timeout."""
+    field = target.fields[0]
     deadline = time.monotonic() + module.params['wait_timeout']
     if reading.channel is not None and reading.sources.get(field) == 'push':
         try:
-            if reading.channel.wait(lambda: reached(reading.refresh()), deadline):
+            if reading.channel.wait(lambda: target.reached(reading.refresh(), desired), deadline):
                 return reading.meeting
             _timed_out(module, outcome)
         except PushError as error:
@@ -194,10 +292,10 @@ def wait_until(module, reading, needs, field, reached, outcome):
                         'reads the state again instead.' % (module.conference_id, error))
     delay = POLL_FIRST_DELAY
     while True:
-        again = read_state(module, needs)
+        again = target.read(module)
         if again.channel is not None:
             again.channel.close()
-        if field not in again.unreported and reached(again.meeting):
+        if field not in again.unreported and target.reached(again.meeting, desired):
             return again.meeting
         if time.monotonic() + delay > deadline:
             _timed_out(module, outcome)
@@ -205,24 +303,40 @@ def wait_until(module, reading, needs, field, reached, outcome):
         delay = min(delay * 2, POLL_MAX_DELAY)
 
 
-def converge(module, key, current, desired, reading, needs, fields, apply, outcome, reached=None, what=None):
-    """Make the state ``key`` go from ``current`` to ``desired`` and exit.
+def _exit(module, target, current, desired, changed, verified, msg):
+    result = {target.key: desired if changed else current, 'changed': changed, 'state_verified': verified,
+              'msg': msg}
+    result.update(target.result())
+    if module._diff:
+        result['diff'] = dict(before={target.key: current}, after={target.key: desired if changed else current})
+    module.exit_json(**result)
 
-    ``fields``: the fields of the realtime state contract that tell
-    ``current``; when a source did not report one (``reading.unreported``)
-    the call is sent anyway (the service treats it as idempotent), the task
-    says changed, and warns.  ``reached(meeting)`` tells ``wait`` when it is
-    done; ``needs`` is what to read again for that.
-    """
-    verified = not [field for field in fields if field in reading.unreported]
+
+def converge(module, target):
+    """Read, compare, act (unless check mode), wait when asked, and exit."""
+    idle = target.idle(module)
+    try:
+        reading = target.read(module)
+    except MeetingError as error:
+        # On a meeting that is not in progress, or has ended, nothing
+        # records, streams or is broadcast: a task that switches it off has
+        # nothing to do (event_stop can run again after the event).
+        if idle is NO_IDLE or error.error_code not in NOT_RUNNING:
+            raise
+        _exit(module, target, idle, idle, False, True,
+              '%s: the meeting is not in progress' % target.outcome(module, idle).already)
+    desired = target.desired(module, reading)
+    current = target.current(module, reading, desired)
+    outcome = target.outcome(module, desired)
+    verified = not [field for field in target.fields if field in reading.unreported]
     changed = (not verified) or current != desired
     if not verified:
-        module.warn(unverified_warning(module, reading, what or key.replace('_', ' '), fields))
+        module.warn(unverified_warning(module, reading, target.what or target.key.replace('_', ' '), target.fields))
     if changed and not module.check_mode:
-        apply()
+        target.apply(module, desired)
         if module.params.get('wait'):
             if verified:
-                wait_until(module, reading, needs, fields[0], reached, outcome)
+                wait_until(module, target, reading, desired, outcome)
             else:
                 module.warn('wait was skipped for meeting %s: the service does not report the state to wait for.'
                             % module.conference_id)
@@ -230,37 +344,4 @@ def converge(module, key, current, desired, reading, needs, fields, apply, outco
         msg = outcome.would if module.check_mode else outcome.done
     else:
         msg = outcome.already
-    result = {key: desired if changed else current, 'changed': changed, 'state_verified': verified, 'msg': msg}
-    if module._diff:
-        result['diff'] = dict(before={key: current}, after={key: desired if changed else current})
-    module.exit_json(**result)
-
-
-def converge_switch(module, key, field, switch, subject, thing):
-    """Converge an on/off state (``state: started | stopped``).
-
-    ``key``: the result key (``recording``); ``field``: its confInfo field
-    (``recState``); ``switch(on)``: the client call; ``subject`` and ``thing``
-    name it in messages ("Recording", "recording").
-    """
-    wanted = module.params['state'] == 'started'
-    verb, done = ('start', 'started') if wanted else ('stop', 'stopped')
-    cid = module.conference_id
-    needs = [field]
-    if wanted:
-        reading = read_state(module, needs)
-    else:
-        reading = read_state_to_switch_off(
-            module, needs, key, False, '%s of meeting %s already stopped' % (subject, cid))
-    converge(
-        module, key, reading.meeting[key], wanted, reading, needs, [field],
-        apply=lambda: switch(wanted),
-        reached=lambda now: now[key] == wanted,
-        what=thing,
-        outcome=Outcome(
-            done='%s of meeting %s %s' % (subject, cid, done),
-            already='%s of meeting %s already %s' % (subject, cid, done),
-            would='Would %s %s of meeting %s' % (verb, thing, cid),
-            timed_out='%s of meeting %s was not %s' % (subject, cid, done),
-        ),
-    )
+    _exit(module, target, current, desired, changed, verified, msg)

@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The meeting-status push reader (API.md, "The meeting-status push").
+"""The meeting-status push reader (docs/dev/service_contract.md, "The
+meeting-status push").
 
 The vendor's REST ``realTimeInfo`` answers no recording, broadcast or meeting
 state; the push does. A channel is opened for one task: a push token
@@ -17,6 +18,10 @@ Every failure of the push is a PushError whose text says what happened in
 words and never holds a token (the push token travels in the URL's query).
 The caller decides what the state is then: unknown, or read from
 ``realTimeInfo``.
+
+A channel is given what it needs (the push server's address, a push token,
+the control token, the TLS settings); it never calls the HTTP client
+(control.open_channel gets them from it).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -32,11 +37,7 @@ import traceback
 
 from ansible.module_utils.six.moves.urllib.parse import urlencode, urlparse
 
-from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
-    NOT_RUNNING,
-    USER_AGENT,
-    MeetingError,
-)
+from ansible_collections.hwcloud.meeting.plugins.module_utils.client import USER_AGENT
 
 WEBSOCKET_IMPORT_ERROR = None
 try:
@@ -88,15 +89,22 @@ class PushChannel(object):
     # (the event source sets its own).
     heartbeat_interval = None
 
-    def __init__(self, client, timeout, register_secret=None):
-        self._client = client
-        self.conference_id = client.conference_id
+    def __init__(self, conference_id, server, timeout, validate_certs=True, ca_path=None, register_secret=None):
+        """``server``: the push server's base URL (the control token's
+        wsURL); ``validate_certs`` and ``ca_path`` as for the HTTP calls.
+        PushError when the address is not a ws:// or wss:// URL."""
+        self.conference_id = conference_id
         self.timeout = timeout
+        self._validate_certs = validate_certs
+        self._ca_path = ca_path
         self._register_secret = register_secret or (lambda value: None)
         self._secrets = []
         self._socket = None
         self._last_heartbeat = None
-        self.server = None
+        parts = urlparse(server or '')
+        if parts.scheme not in ('ws', 'wss') or not parts.netloc:
+            raise PushError("the push server's address (wsURL) is not a ws:// or wss:// URL (%s)" % _text_of(server))
+        self.server = '%s://%s' % (parts.scheme, parts.netloc)
         self.dynamic = None
         self.participants = None
         self.malformed = 0
@@ -104,28 +112,14 @@ class PushChannel(object):
 
     # --- opening -------------------------------------------------------------
 
-    def open(self):
-        """Token, connection, Subscribe, full messages. Raises PushError, or
-        MeetingError for what fails the task anyway (a meeting that is not
-        in progress, a control token that is refused)."""
-        base = self._client.push_url()
-        if not base:
-            raise PushError("the control token came without the push server's address (wsURL); a control token "
-                            "given as conference_token carries none, host_password fetches one that does")
-        parts = urlparse(base)
-        if parts.scheme not in ('ws', 'wss') or not parts.netloc:
-            raise PushError("the push server's address (wsURL) is not a ws:// or wss:// URL (%s)" % _text_of(base))
-        self.server = '%s://%s' % (parts.scheme, parts.netloc)
-        try:
-            token = self._client.websocket_token()
-        except MeetingError as error:
-            if error.error_code in NOT_RUNNING or error.status == 401:
-                raise
-            raise PushError('the service gave no push token (%s)' % error)
+    def open(self, token, control_token):
+        """Connect with the push token ``token`` (wsToken, one use), Subscribe
+        with the control token, and collect the full messages. Raises
+        PushError."""
         self._secret(token)
         url = '%s%s?%s' % (self.server, PUSH_PATH, urlencode([('confID', self.conference_id), ('tmpToken', token)]))
         self._connect(url)
-        self._subscribe()
+        self._subscribe(control_token)
         self._collect_full_messages()
         return self
 
@@ -164,14 +158,12 @@ class PushChannel(object):
         self._last_heartbeat = time.monotonic()
 
     def _ssl_options(self):
-        validate, ca_path = self._client.tls_options
-        if not validate:
+        if not self._validate_certs:
             return {'cert_reqs': ssl.CERT_NONE, 'check_hostname': False}
-        ca_path = ca_path or _requests_ca_bundle()
+        ca_path = self._ca_path or _requests_ca_bundle()
         return {'cert_reqs': ssl.CERT_REQUIRED, 'ca_certs': ca_path} if ca_path else {'cert_reqs': ssl.CERT_REQUIRED}
 
-    def _subscribe(self):
-        control_token = self._client.control_token
+    def _subscribe(self, control_token):
         conf_token = 'Basic %s' % base64.b64encode(control_token.encode('utf-8')).decode('ascii')
         self._secret(conf_token)
         sequence = _sequence()

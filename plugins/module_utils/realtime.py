@@ -23,7 +23,6 @@ __metaclass__ = type
 
 IN_PROGRESS = 'Created'
 BROADCAST_MODE = 'BROADCAST'
-STATE_FIELDS = ('state', 'recState', 'liveState', 'mode', 'broadcastPid')
 # 0 is "in the meeting"; 1 being called, 2 ringing, and so on (vendor page).
 PARTICIPANT_JOINED = 0
 
@@ -39,6 +38,43 @@ def _flag(value):
 
 def _text(value):
     return None if value is None else str(value)
+
+
+def _in_progress(value):
+    return None if value is None else value == IN_PROGRESS
+
+
+class Field(object):
+    """A plain field of the realtime state contract: its name in
+    ``confInfo`` and in ``ConfDynamicInfoNotify`` (``name``), the key of
+    ``meeting`` it fills (``key``), how a value is read (``read``: None
+    means unknown), whether the push carries it, and words for warnings."""
+
+    def __init__(self, name, key, read, push, words):
+        self.name = name
+        self.key = key
+        self.read = read
+        self.push = push
+        self.words = words
+
+
+# The plain fields; who is broadcast (broadcastPid) and the participants are
+# read from more than one value, below. A module that manages a new plain
+# field adds one row here.
+FIELDS = (
+    Field('state', 'in_progress', _in_progress, True, 'whether the meeting is in progress (state)'),
+    Field('recState', 'recording', _flag, True, 'the recording state (recState)'),
+    Field('liveState', 'live', _flag, False, 'the live streaming state (liveState)'),
+    Field('mode', 'mode', _text, True, 'the view mode (mode)'),
+)
+STATE_FIELDS = tuple(field.name for field in FIELDS) + ('broadcastPid',)
+# Where each field lives in ``meeting``.
+MEETING_KEYS = dict((field.name, (field.key,)) for field in FIELDS)
+MEETING_KEYS.update(broadcastPid=('broadcast_participant',), participants=('participants', 'participant_count'))
+PUSH_REPORTS = frozenset([field.name for field in FIELDS if field.push] + ['broadcastPid', 'participants'])
+# Words for the fields, in warnings.
+FIELD_WORDS = dict((field.name, field.words) for field in FIELDS)
+FIELD_WORDS.update(broadcastPid='who is broadcast', participants='the participants')
 
 
 def participant_view(raw):
@@ -81,33 +117,32 @@ def read_meeting(conference_id, answer):
     answer = answer if isinstance(answer, dict) else {}
     conf_info = answer.get('confInfo')
     conf_info = conf_info if isinstance(conf_info, dict) else {}
-    unreported = set(field for field in STATE_FIELDS if conf_info.get(field) is None)
-
     participants = [participant_view(raw) for raw in _list_of_dicts(answer.get('participants'))]
-    state = conf_info.get('state')
-    mode = _text(conf_info.get('mode'))
+    meeting = idle_meeting(conference_id)
+    unreported = set()
+    for field in FIELDS:
+        meeting[field.key] = field.read(conf_info.get(field.name))
+        # A value the service sent but that is not one we understand is as
+        # good as absent for deciding anything.
+        if meeting[field.key] is None:
+            unreported.add(field.name)
+    mode = meeting['mode']
     pid = conf_info.get('broadcastPid')
-
     if mode is None:
         broadcast = None  # unknown
         unreported.add('broadcastPid')  # nor, then, whom
     elif mode != BROADCAST_MODE:
         broadcast = None  # known: nobody is broadcast
-        unreported.discard('broadcastPid')  # not needed to know that
     elif pid is None:
         broadcast = None  # broadcasting, but whom is unknown
+        unreported.add('broadcastPid')
     elif pid == '':
         broadcast = None
     else:
         broadcast = broadcast_view(str(pid), participants)
 
     co_hosts = conf_info.get('coHosts')
-    meeting = {
-        'conference_id': conference_id,
-        'in_progress': None if state is None else state == IN_PROGRESS,
-        'recording': _flag(conf_info.get('recState')),
-        'live': _flag(conf_info.get('liveState')),
-        'mode': mode,
+    meeting.update({
         'broadcast_participant': broadcast,
         'chair_id': _text(conf_info.get('chairID')),
         'co_hosts': [str(host) for host in co_hosts] if isinstance(co_hosts, list) else None,
@@ -115,44 +150,25 @@ def read_meeting(conference_id, answer):
                                  if person['state'] in (None, PARTICIPANT_JOINED)),
         'participants': participants,
         'attendees': [attendee_view(raw) for raw in _list_of_dicts(answer.get('attendees'))],
-    }
-    # A value the service sent but that is not one we understand is as good
-    # as absent for deciding anything.
-    if meeting['recording'] is None:
-        unreported.add('recState')
-    if meeting['live'] is None:
-        unreported.add('liveState')
+    })
     return meeting, unreported
 
 
 def idle_meeting(conference_id):
     """The meeting as reported when it is not in progress (MMC.111070005):
     known not in progress, everything else unknown or empty."""
-    return {
+    meeting = dict((field.key, None) for field in FIELDS)
+    meeting.update({
         'conference_id': conference_id,
         'in_progress': False,
-        'recording': None,
-        'live': None,
-        'mode': None,
         'broadcast_participant': None,
         'chair_id': None,
         'co_hosts': None,
         'participant_count': None,
         'participants': [],
         'attendees': [],
-    }
-
-
-# Where each field of STATE_FIELDS lives in ``meeting``.
-MEETING_KEYS = {
-    'state': ('in_progress',),
-    'recState': ('recording',),
-    'liveState': ('live',),
-    'mode': ('mode',),
-    'broadcastPid': ('broadcast_participant',),
-    'participants': ('participants', 'participant_count'),
-}
-PUSH_REPORTS = frozenset(('state', 'recState', 'mode', 'broadcastPid', 'participants'))
+    })
+    return meeting
 
 
 def _number(value):
@@ -183,19 +199,11 @@ def read_push(conference_id, dynamic, participants):
     ``liveState``, ``chairID``, ``coHosts`` or the attendees."""
     dynamic = dynamic or {}
     meeting = idle_meeting(conference_id)
-    meeting['in_progress'] = None
-    unreported = set(['liveState', 'participants'])
-    state = dynamic.get('state')
-    if state is not None:
-        meeting['in_progress'] = state == IN_PROGRESS
-    else:
-        unreported.add('state')
-    meeting['recording'] = _flag(dynamic.get('recState'))
-    if meeting['recording'] is None:
-        unreported.add('recState')
-    meeting['mode'] = _text(dynamic.get('mode'))
-    if meeting['mode'] is None:
-        unreported.add('mode')
+    unreported = set(['participants'])
+    for field in FIELDS:
+        meeting[field.key] = field.read(dynamic.get(field.name)) if field.push else None
+        if meeting[field.key] is None:
+            unreported.add(field.name)
     if participants is None:
         unreported.add('broadcastPid')
         return meeting, unreported
@@ -231,6 +239,6 @@ def merge(readings):
             sources[field] = None
             unreported.add(field)
             meeting.update((key, idle_meeting('')[key]) for key in keys)
-            if field in ('state', 'recState', 'liveState', 'mode'):
+            if field in MEETING_KEYS and field not in ('broadcastPid', 'participants'):
                 meeting[keys[0]] = None
     return meeting, unreported, sources

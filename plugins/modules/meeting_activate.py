@@ -28,6 +28,7 @@ options:
       - If not given (or empty), it is read from the meeting's details with the login; it is kept secret
         and never returned.
 extends_documentation_fragment:
+  - hwcloud.meeting.connection
   - hwcloud.meeting.common
   - hwcloud.meeting.attributes
 attributes:
@@ -114,8 +115,8 @@ request_id:
 '''
 
 from ansible_collections.hwcloud.meeting.plugins.module_utils.base import MeetingModule
-
-IN_PROGRESS = 'Created'
+from ansible_collections.hwcloud.meeting.plugins.module_utils.control import Outcome, Target, converge
+from ansible_collections.hwcloud.meeting.plugins.module_utils.realtime import IN_PROGRESS
 
 
 def is_in_progress(details):
@@ -128,24 +129,43 @@ def is_in_progress(details):
     return state in (None, IN_PROGRESS)
 
 
-def run(module):
-    cid = module.conference_id
-    in_progress = is_in_progress(module.client.online_details())
-    result = dict(changed=not in_progress, in_progress=True, state_verified=True)
-    if in_progress:
-        result['msg'] = 'Meeting %s already in progress' % cid
-    elif module.check_mode:
-        result['msg'] = 'Would activate meeting %s' % cid
-    else:
+class _OnlineCheck(object):
+    """A reading of the online check: it always says whether the meeting is
+    in progress, and nothing else."""
+
+    unreported = frozenset()
+    channel = None
+
+    def __init__(self, in_progress):
+        self.meeting = {'in_progress': in_progress}
+
+
+class Activation(Target):
+    key = 'in_progress'
+
+    def __init__(self):
+        self._answer = None
+
+    def read(self, module):
+        return _OnlineCheck(is_in_progress(module.client.online_details()))
+
+    def desired(self, module, reading):
+        return True
+
+    def apply(self, module, desired):
         # Without host_password, the details are read only now: an activation
         # is the one step that needs the password itself.
-        password = module.params['host_password'] or module.client.host_password_from_login()
-        answer = module.client.start_meeting(password)
-        result['region_ip'] = answer.get('regionIP') if isinstance(answer, dict) else None
-        result['msg'] = 'Meeting %s activated' % cid
-    if module._diff:
-        result['diff'] = dict(before=dict(in_progress=in_progress), after=dict(in_progress=True))
-    module.exit_json(**result)
+        self._answer = module.client.start_meeting(module.client.host_password('activate the meeting'))
+
+    def outcome(self, module, desired):
+        cid = module.conference_id
+        return Outcome(done='Meeting %s activated' % cid, already='Meeting %s already in progress' % cid,
+                       would='Would activate meeting %s' % cid, timed_out=None)
+
+    def result(self):
+        if self._answer is None:
+            return {}
+        return {'region_ip': self._answer.get('regionIP') if isinstance(self._answer, dict) else None}
 
 
 def main():
@@ -153,7 +173,7 @@ def main():
         argument_spec=dict(host_password=dict(type='str', no_log=True)),
         needs_login=True, needs_control=False,
     )
-    module.run(run)
+    module.run(lambda module: converge(module, Activation()))
 
 
 if __name__ == '__main__':

@@ -42,6 +42,7 @@ options:
       - Mutually exclusive with O(participant_id).
     type: str
 extends_documentation_fragment:
+  - hwcloud.meeting.connection
   - hwcloud.meeting.common
   - hwcloud.meeting.attributes
   - hwcloud.meeting.attributes.wait
@@ -132,11 +133,11 @@ request_id:
 
 from ansible_collections.hwcloud.meeting.plugins.module_utils.base import MeetingModule
 from ansible_collections.hwcloud.meeting.plugins.module_utils.control import (
+    NO_IDLE,
     WAIT_ARGUMENT_SPEC,
     Outcome,
+    Target,
     converge,
-    read_state,
-    read_state_to_switch_off,
 )
 from ansible_collections.hwcloud.meeting.plugins.module_utils.realtime import (
     BROADCAST_MODE,
@@ -171,62 +172,61 @@ def find_participant(module, meeting):
                          'In the meeting: %s.' % (asked, module.conference_id, names))
 
 
-# Who is broadcast (the push's BROADCAST flags, or confInfo's mode and
-# broadcastPid), and the participants to find the one asked for.
-NEEDS = ('broadcastPid', 'mode', 'participants')
+class Broadcast(Target):
+    """Who is broadcast: the push's BROADCAST flags, or confInfo's mode and
+    broadcastPid; the participants, to find the one asked for."""
 
+    key = 'broadcast_participant'
+    fields = ('broadcastPid',)
+    needs = ('broadcastPid', 'mode', 'participants')
+    what = 'who is broadcast'
 
-def current_broadcast(meeting, unreported):
-    """(who is broadcast, whether the service said so)."""
-    if 'broadcastPid' in unreported:
-        return None, False
-    return meeting['broadcast_participant'], True
+    def idle(self, module):
+        return None if module.params['state'] == 'absent' else NO_IDLE
 
+    def desired(self, module, reading):
+        if module.params['state'] == 'absent':
+            return None
+        return find_participant(module, reading.meeting)
 
-def run(module):
-    cid = module.conference_id
-    if module.params['state'] == 'present':
-        reading = read_state(module, NEEDS)
-    else:
-        reading = read_state_to_switch_off(
-            module, NEEDS, 'broadcast_participant', None, 'Broadcast in meeting %s already cancelled' % cid)
-    meeting = reading.meeting
-    current, verified = current_broadcast(meeting, reading.unreported)
-    if module.params['state'] == 'present':
-        target = find_participant(module, meeting)
-        who = target['name'] or target['pid']
-        # Compare by participant ID: the name may be unknown for one side.
-        if current is not None and current['pid'] == target['pid']:
-            current = target
+    def current(self, module, reading, desired):
+        meeting = reading.meeting
+        if 'broadcastPid' in reading.unreported:
+            return None
+        current = meeting['broadcast_participant']
+        if desired is not None:
+            # Compare by participant ID: the name may be unknown for one side.
+            return desired if current is not None and current['pid'] == desired['pid'] else current
+        if meeting['mode'] == BROADCAST_MODE and current is None:
+            # Cancel whatever broadcast is on, even one whose participant is not named.
+            return {'pid': None, 'name': None, 'phone': None}
+        return current
 
-        def apply():
-            module.client.broadcast(target['pid'])
+    def apply(self, module, desired):
+        if desired is None:
+            module.client.cancel_broadcast()
+        else:
+            module.client.broadcast(desired['pid'])
 
-        def reached(now):
-            return (now['broadcast_participant'] or {}).get('pid') == target['pid']
+    def reached(self, meeting, desired):
+        if desired is None:
+            return meeting['broadcast_participant'] is None and meeting['mode'] != BROADCAST_MODE
+        return (meeting['broadcast_participant'] or {}).get('pid') == desired['pid']
 
-        outcome = Outcome(
+    def outcome(self, module, desired):
+        cid = module.conference_id
+        if desired is None:
+            return Outcome(
+                done='Broadcast in meeting %s cancelled' % cid,
+                already='Broadcast in meeting %s already cancelled' % cid,
+                would='Would cancel the broadcast in meeting %s' % cid,
+                timed_out='Broadcast in meeting %s was not cancelled' % cid)
+        who = desired['name'] or desired['pid']
+        return Outcome(
             done='Broadcast of %s in meeting %s started' % (who, cid),
             already='Broadcast of %s in meeting %s already started' % (who, cid),
             would='Would broadcast %s in meeting %s' % (who, cid),
             timed_out='Broadcast of %s in meeting %s was not started' % (who, cid))
-    else:
-        target = None
-        # Cancel whatever broadcast is on, even one whose participant is not named.
-        if verified and meeting['mode'] == BROADCAST_MODE and current is None:
-            current = {'pid': None, 'name': None, 'phone': None}
-        apply = module.client.cancel_broadcast
-
-        def reached(now):
-            return now['broadcast_participant'] is None and now['mode'] != BROADCAST_MODE
-
-        outcome = Outcome(
-            done='Broadcast in meeting %s cancelled' % cid,
-            already='Broadcast in meeting %s already cancelled' % cid,
-            would='Would cancel the broadcast in meeting %s' % cid,
-            timed_out='Broadcast in meeting %s was not cancelled' % cid)
-    converge(module, 'broadcast_participant', current, target, reading, NEEDS, ['broadcastPid'], apply, outcome,
-             reached=reached, what='who is broadcast')
 
 
 def check_options(module):
@@ -261,7 +261,7 @@ def main():
         required_if=[('state', 'present', ('participant_id', 'participant'), True)],
     )
     check_options(module)
-    module.run(run)
+    module.run(lambda module: converge(module, Broadcast()))
 
 
 if __name__ == '__main__':

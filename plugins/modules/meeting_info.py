@@ -26,6 +26,7 @@ description:
   - Needs O(host_password) or O(conference_token), or else login credentials with which it reads the host
     password from the meeting's details (for the login that scheduled the meeting or an administrator).
 extends_documentation_fragment:
+  - hwcloud.meeting.connection
   - hwcloud.meeting.common
   - hwcloud.meeting.attributes
 attributes:

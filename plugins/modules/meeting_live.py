@@ -28,6 +28,7 @@ options:
     required: true
     choices: [started, stopped]
 extends_documentation_fragment:
+  - hwcloud.meeting.connection
   - hwcloud.meeting.common
   - hwcloud.meeting.attributes
   - hwcloud.meeting.attributes.wait
@@ -102,17 +103,13 @@ request_id:
 '''
 
 from ansible_collections.hwcloud.meeting.plugins.module_utils.base import MeetingModule
-from ansible_collections.hwcloud.meeting.plugins.module_utils.control import SWITCH_ARGUMENT_SPEC, converge_switch
+from ansible_collections.hwcloud.meeting.plugins.module_utils.control import SWITCH_ARGUMENT_SPEC, Switch
 
-
-def run(module):
-    converge_switch(module, 'live', 'liveState', module.client.set_live,
-                    subject='Live broadcast', thing='the live broadcast')
+LIVE = Switch('live', 'liveState', 'set_live', subject='Live broadcast', thing='the live broadcast')
 
 
 def main():
-    module = MeetingModule(argument_spec=SWITCH_ARGUMENT_SPEC)
-    module.run(run)
+    MeetingModule(argument_spec=SWITCH_ARGUMENT_SPEC).run(LIVE.converge)
 
 
 if __name__ == '__main__':

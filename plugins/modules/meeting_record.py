@@ -28,6 +28,7 @@ options:
     required: true
     choices: [started, stopped]
 extends_documentation_fragment:
+  - hwcloud.meeting.connection
   - hwcloud.meeting.common
   - hwcloud.meeting.attributes
   - hwcloud.meeting.attributes.wait
@@ -101,16 +102,13 @@ request_id:
 '''
 
 from ansible_collections.hwcloud.meeting.plugins.module_utils.base import MeetingModule
-from ansible_collections.hwcloud.meeting.plugins.module_utils.control import SWITCH_ARGUMENT_SPEC, converge_switch
+from ansible_collections.hwcloud.meeting.plugins.module_utils.control import SWITCH_ARGUMENT_SPEC, Switch
 
-
-def run(module):
-    converge_switch(module, 'recording', 'recState', module.client.set_recording, subject='Recording', thing='recording')
+RECORDING = Switch('recording', 'recState', 'set_recording', subject='Recording', thing='recording')
 
 
 def main():
-    module = MeetingModule(argument_spec=SWITCH_ARGUMENT_SPEC, reads_push=True)
-    module.run(run)
+    MeetingModule(argument_spec=SWITCH_ARGUMENT_SPEC, reads_push=True).run(RECORDING.converge)
 
 
 if __name__ == '__main__':

@@ -382,7 +382,7 @@ def test_the_documented_options_are_the_accepted_ones(plugin):
     import yaml
     documentation = yaml.safe_load(plugin['DOCUMENTATION'])
     documented = set(documentation['options'])
-    accepted = set(plugin['_ENV']) | set(plugin['_NUMBERS']) | {'meetings'}
+    accepted = set(plugin['connection'].BY_NAME) | set(plugin['_NUMBERS']) | {'meetings'}
     assert documented == accepted
     assert set(documentation['options']['meetings']['suboptions']) == {'conference_id', 'host_password'}
     for name, variable in plugin['_ENV'].items():
@@ -400,7 +400,7 @@ def test_without_a_host_password_the_login_must_be_able_to_read_it(plugin, sim):
     reads it from the meeting's details (MeetingClient.can_read_host_password);
     a client that cannot fails the source at once instead of asking for ever."""
     sim.set_meeting(KEYNOTE, state='Created')
-    client_class = plugin['MeetingClient']
+    from ansible_collections.hwcloud.meeting.plugins.module_utils.client import MeetingClient as client_class
     # the App ID's user scheduled the demo meetings: it may read their details
     args = arguments(sim, meetings=[{'conference_id': KEYNOTE}], app_id='demo-app-id',
                      app_key='demo-app-key-not-secret', user_id='demo-user')

@@ -110,6 +110,18 @@ options:
     description: Seconds to wait for an answer of the API or the push server.
     type: float
     default: 30
+  retries:
+    description: How many times a transient failure of an API call is retried (as the modules do).
+    type: int
+    default: 3
+  token_cache:
+    description:
+      - Reuse the access and control tokens the service issues, shared with the modules on this machine (the
+        collection's docs/token_cache.md).
+    type: bool
+    default: true
+    env:
+      - name: HWMEETING_TOKEN_CACHE
   heartbeat_interval:
     description: Seconds between HeartBeats (the server closes a channel without one for 180 seconds).
     type: float
@@ -161,8 +173,7 @@ import threading
 import time
 
 try:
-    from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
-        DEFAULT_API_URL, MEETING_ENDED, NOT_IN_PROGRESS, MeetingClient, MeetingError, has_login)
+    from ansible_collections.hwcloud.meeting.plugins.module_utils import options as connection
 except ImportError:
     # ansible-rulebook runs this file by its path (runpy), so the collections
     # directory it was found in need not be importable: add the one that
@@ -172,9 +183,11 @@ except ImportError:
     if not os.path.isdir(os.path.join(_ROOT, 'ansible_collections', 'hwcloud', 'meeting')) or _ROOT in sys.path:
         raise
     sys.path.append(_ROOT)
-    from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
-        DEFAULT_API_URL, MEETING_ENDED, NOT_IN_PROGRESS, MeetingClient, MeetingError, has_login)
-from ansible_collections.hwcloud.meeting.plugins.module_utils.push import PushChannel, PushError
+    from ansible_collections.hwcloud.meeting.plugins.module_utils import options as connection
+from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
+    MEETING_ENDED, NOT_IN_PROGRESS, MeetingError)
+from ansible_collections.hwcloud.meeting.plugins.module_utils.control import open_channel
+from ansible_collections.hwcloud.meeting.plugins.module_utils.push import PushError
 from ansible_collections.hwcloud.meeting.plugins.module_utils.realtime import read_push
 
 PLUGIN = 'hwcloud.meeting.meeting_events'
@@ -196,18 +209,13 @@ EVENT_TYPES = ('snapshot', 'recording_started', 'recording_stopped', 'broadcast_
 STATE_KEYS = ('in_progress', 'recording', 'mode', 'broadcast_participant', 'participants')
 JOINED = 0  # participant state "in the meeting"
 
-_ENV = {
-    'api_url': 'HWMEETING_API_URL', 'access_token': 'HWMEETING_ACCESS_TOKEN', 'app_id': 'HWMEETING_APP_ID',
-    'app_key': 'HWMEETING_APP_KEY', 'user_id': 'HWMEETING_USER_ID', 'corp_id': 'HWMEETING_CORP_ID',
-    'account': 'HWMEETING_ACCOUNT', 'account_password': 'HWMEETING_ACCOUNT_PASSWORD',
-    'validate_certs': 'HWMEETING_VALIDATE_CERTS', 'ca_path': 'HWMEETING_CA_PATH',
-}
-_SECRET_OPTIONS = ('access_token', 'app_key', 'account_password')
-_NUMBERS = {'timeout': 30.0, 'heartbeat_interval': 60.0, 'reconnect_delay': 1.0, 'max_reconnect_delay': 60.0,
+# The connection options (module_utils/options.py) and their variables.
+_ENV = dict((option.name, option.env) for option in connection.CONNECTION_OPTIONS if option.env)
+_SECRET_OPTIONS = tuple(option.name for option in connection.CONNECTION_OPTIONS if option.no_log)
+# The source's own numbers of seconds.
+_NUMBERS = {'heartbeat_interval': 60.0, 'reconnect_delay': 1.0, 'max_reconnect_delay': 60.0,
             'wait_for_start': 14400.0, 'start_poll_interval': 30.0}
 _MEETING_ID = re.compile(r'[0-9]+\Z')
-_TRUE = ('1', 'true', 'yes', 'on', 'y', 't')
-_FALSE = ('0', 'false', 'no', 'off', 'n', 'f')
 
 
 class MeetingEventsError(Exception):
@@ -216,37 +224,22 @@ class MeetingEventsError(Exception):
 
 # --- options -------------------------------------------------------------------
 
-def _given(value):
-    return value is not None and value != ''
-
-
 def parse_options(args, environ=None):
-    """The source's arguments, with the HWMEETING_* fallbacks of the modules
-    (an empty variable counts as unset); MeetingEventsError on bad input."""
-    environ = os.environ if environ is None else environ
+    """The source's arguments: the connection options as every plugin kind
+    of the collection takes them (module_utils/options.py: an argument wins,
+    then its non-empty HWMEETING_* variable, then its default), and the
+    source's own; MeetingEventsError on bad input."""
     args = dict(args or {})
     args.pop('eda_feedback_queue', None)  # ansible-rulebook's, when it gives one
-    known = set(_ENV) | set(_NUMBERS) | set(['meetings', 'timeout'])
+    known = set(connection.BY_NAME) | set(_NUMBERS) | set(['meetings'])
     problems = []
     unknown = sorted(key for key in args if key not in known)
     if unknown:
         problems.append('unknown argument(s) %s' % ', '.join(unknown))
-    options = {}
-    for name, variable in _ENV.items():
-        value = args.get(name)
-        options[name] = value if _given(value) else (environ.get(variable) or None)
-    options['api_url'] = options['api_url'] or DEFAULT_API_URL
-    validate = options['validate_certs']
-    if validate is None:
-        options['validate_certs'] = True
-    elif isinstance(validate, bool):
-        pass
-    elif str(validate).strip().lower() in _TRUE:
-        options['validate_certs'] = True
-    elif str(validate).strip().lower() in _FALSE:
-        options['validate_certs'] = False
-    else:
-        problems.append('validate_certs must be true or false (got %s)' % validate)
+    options, conversion_problems = connection.resolve(
+        dict((name, args.get(name)) for name in connection.BY_NAME), environ)
+    problems.extend(conversion_problems)
+    problems.extend(connection.check(options, uses_login=True))
     for name, default in _NUMBERS.items():
         value = args.get(name)
         try:
@@ -259,15 +252,7 @@ def parse_options(args, environ=None):
             problems.append('%s must be a number of seconds greater than %s (got %s)'
                             % (name, 'or equal to 0' if name == 'wait_for_start' else '0', value))
         options[name] = number
-    if not re.match(r'https?://[^/]', options['api_url'] or ''):
-        problems.append("api_url must be an http:// or https:// URL (got '%s')" % options['api_url'])
-    if options['ca_path'] and not os.path.exists(options['ca_path']):
-        problems.append('ca_path %s does not exist' % options['ca_path'])
-    for first, second in (('app_id', 'app_key'), ('app_key', 'app_id'), ('account', 'account_password'),
-                          ('account_password', 'account')):
-        if options[first] and not options[second]:
-            problems.append('%s is set but %s is missing' % (first, second))
-    can_log_in = has_login(options)
+    can_log_in = connection.has_login(options)
     meetings = args.get('meetings')
     options['meetings'] = []
     if not isinstance(meetings, list) or not meetings:
@@ -290,7 +275,7 @@ def parse_options(args, environ=None):
             problems.append('meeting %s is listed twice' % conference_id)
         seen.add(conference_id)
         password = entry.get('host_password')
-        password = str(password) if _given(password) else None
+        password = str(password) if connection.given(password) else None
         if not password and not can_log_in:
             problems.append('meeting %s: give its host_password, or login credentials (access_token, or app_id '
                             'and app_key, or account and account_password) with which its host password is '
@@ -392,14 +377,9 @@ class MeetingWatcher(object):
         LOGGER.log(level, '%s', self.secrets.clean(message))
 
     def _client(self):
-        options = self.options
-        return MeetingClient(
-            api_url=options['api_url'], conference_id=self.conference_id,
-            access_token=options['access_token'], app_id=options['app_id'], app_key=options['app_key'],
-            user_id=options['user_id'], corp_id=options['corp_id'], account=options['account'],
-            account_password=options['account_password'], host_password=self.host_password,
-            validate_certs=options['validate_certs'], ca_path=options['ca_path'], timeout=options['timeout'],
-            register_secret=self.secrets.add)
+        return connection.build_client(self.options, warn=lambda text: self.log(logging.WARNING, '%s', text),
+                                       register_secret=self.secrets.add, conference_id=self.conference_id,
+                                       host_password=self.host_password)
 
     def _sleep(self, seconds):
         if self.stop.wait(seconds):
@@ -426,12 +406,10 @@ class MeetingWatcher(object):
         failures = 0
         said_waiting = False
         while not self.stop.is_set():
-            channel = PushChannel(self.client, self.options['timeout'], register_secret=self.secrets.add)
-            channel.heartbeat_interval = self.options['heartbeat_interval']
             try:
-                channel.open()
+                channel = open_channel(self.client, self.options['timeout'], register_secret=self.secrets.add,
+                                       heartbeat_interval=self.options['heartbeat_interval'])
             except MeetingError as error:
-                channel.close()
                 if error.error_code == NOT_IN_PROGRESS and self.state is None:
                     waited = time.monotonic() - started
                     if waited >= self.options['wait_for_start']:
@@ -456,7 +434,6 @@ class MeetingWatcher(object):
                 self._backoff(failures, str(error))
                 continue
             except PushError as error:
-                channel.close()
                 failures += 1
                 self._backoff(failures, str(error))
                 continue
@@ -540,8 +517,7 @@ class MeetingWatcher(object):
     def _read_subject(self):
         """The meeting's subject, from the online check when the source has
         login credentials (the push does not carry it); None otherwise."""
-        options = self.options
-        if not has_login(options):
+        if not connection.has_login(self.options):
             return None
         try:
             details = self.client.online_details() or {}

@@ -8,7 +8,6 @@ import json
 import ssl
 
 import pytest
-import requests
 import websocket
 
 from ansible_collections.hwcloud.meeting.plugins.module_utils import push
@@ -18,10 +17,11 @@ from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
     MeetingClient,
     MeetingError,
 )
-from ansible_collections.hwcloud.meeting.plugins.module_utils.push import PushChannel, PushError
+from ansible_collections.hwcloud.meeting.plugins.module_utils.control import open_channel
+from ansible_collections.hwcloud.meeting.plugins.module_utils.push import PushError
 from ansible_collections.hwcloud.meeting.plugins.module_utils.realtime import read_push
 
-from .fakes import FakeWebSocket, ScriptedSession, dynamic, participants, person, response, subscribe_reply
+from .fakes import dynamic, participants, person, response, subscribe_reply
 
 CID = '914044873'
 CONTROL_TOKEN = 'ctl-token-push-1'
@@ -34,22 +34,10 @@ FULL = [subscribe_reply(), dynamic(state='Created', recState=1, mode='FREE'),
 
 
 @pytest.fixture
-def scripted(monkeypatch):
+def scripted(push_service):
     """scripted(http={path: [answers]}, frames=[...]) -> (session, socket, connections)."""
     def install(http=None, frames=(), connect_error=None):
-        session = ScriptedSession(http or {PATH_CONTROL_TOKEN: [TOKEN], PATH_WS_TOKEN: [WS]})
-        monkeypatch.setattr(requests.Session, 'request', lambda self, method, url, **kw: session(method, url, **kw))
-        socket = FakeWebSocket(frames)
-        connections = []
-
-        def connect(url, **options):
-            connections.append(dict(options, url=url))
-            if connect_error is not None:
-                raise connect_error
-            return socket
-        monkeypatch.setattr(push.websocket, 'create_connection', connect)
-        return session, socket, connections
-    monkeypatch.setattr(push, 'FULL_MESSAGES_WAIT', 0.05)
+        return push_service(http or {PATH_CONTROL_TOKEN: [TOKEN], PATH_WS_TOKEN: [WS]}, frames, connect_error)
     return install
 
 
@@ -63,7 +51,7 @@ def client(**options):
 def test_open_subscribes_as_the_vendor_documents(scripted):
     session, socket, connections = scripted(frames=FULL)
     meeting_client, secrets = client()
-    channel = PushChannel(meeting_client, 5, register_secret=secrets.append).open()
+    channel = open_channel(meeting_client, 5, register_secret=secrets.append)
     assert session.paths() == [PATH_CONTROL_TOKEN, PATH_WS_TOKEN]
     assert session.requests[1]['headers']['X-Conference-Authorization'] == CONTROL_TOKEN
     assert connections[0]['url'] == ('wss://push.example.test:443/cms/open/websocket/confctl/increment/conn'
@@ -84,13 +72,13 @@ def test_open_subscribes_as_the_vendor_documents(scripted):
 def test_the_vendors_spelling_with_a_space_is_accepted(scripted):
     frames = [subscribe_reply(key='returnDesc ')] + FULL[1:]
     scripted(frames=frames)
-    channel = PushChannel(client()[0], 5).open()
+    channel = open_channel(client()[0], 5)
     assert channel.dynamic['recState'] == 1
 
 
 def test_state_from_the_full_messages(scripted):
     scripted(frames=FULL)
-    channel = PushChannel(client()[0], 5).open()
+    channel = open_channel(client()[0], 5)
     meeting, unreported = read_push(CID, channel.dynamic, channel.participants)
     assert unreported == set(['liveState'])
     assert meeting['in_progress'] is True and meeting['recording'] is True and meeting['mode'] == 'FREE'
@@ -104,7 +92,7 @@ def test_increments_change_only_what_they_carry(scripted):
     scripted(frames=FULL + [dynamic(msg_mode=1, recState=0),
                             participants([{'pid': 'p2', 'mode': 0, 'pinfoMap': {'BROADCAST': '0'}},
                                           {'pid': 'p1', 'mode': 1}], mode=1)])
-    channel = PushChannel(client()[0], 5).open()
+    channel = open_channel(client()[0], 5)
     assert channel.wait(lambda: channel.dynamic.get('recState') == 0 and 'p1' not in channel.participants,
                         push.time.monotonic() + 5)
     meeting, _unreported = read_push(CID, channel.dynamic, channel.participants)
@@ -115,13 +103,13 @@ def test_increments_change_only_what_they_carry(scripted):
 
 def test_a_frame_that_is_not_json_is_passed_over(scripted):
     scripted(frames=[subscribe_reply(), 'not json {', FULL[1], FULL[2]])
-    channel = PushChannel(client()[0], 5).open()
+    channel = open_channel(client()[0], 5)
     assert channel.malformed == 1 and channel.dynamic['recState'] == 1
 
 
 def test_only_one_full_message_leaves_the_other_part_unknown(scripted):
     scripted(frames=FULL[:2])
-    channel = PushChannel(client()[0], 5).open()
+    channel = open_channel(client()[0], 5)
     meeting, unreported = read_push(CID, channel.dynamic, channel.participants)
     assert meeting['recording'] is True
     assert set(['participants', 'broadcastPid']) <= unreported
@@ -130,19 +118,19 @@ def test_only_one_full_message_leaves_the_other_part_unknown(scripted):
 def test_no_full_message_is_a_push_failure(scripted):
     scripted(frames=[subscribe_reply()])
     with pytest.raises(PushError, match='no meeting state came on the push within 0.05 seconds'):
-        PushChannel(client()[0], 5).open()
+        open_channel(client()[0], 5)
 
 
 def test_a_refused_subscription(scripted):
     scripted(frames=[{'action': 'Subscribe', 'sequence': '1', 'data': {'returnCode': 401, 'returnDesc': 'AUTH'}}])
     with pytest.raises(PushError, match=r'refused the subscription \(returnCode 401, AUTH\)'):
-        PushChannel(client()[0], 5).open()
+        open_channel(client()[0], 5)
 
 
 def test_a_channel_closed_on_authentication(scripted):
     scripted(frames=[''])  # websocket-client's recv() gives '' for a close frame
     with pytest.raises(PushError, match='closed the channel while waiting for the reply to the subscription'):
-        PushChannel(client()[0], 5).open()
+        open_channel(client()[0], 5)
 
 
 def test_a_refused_upgrade_says_so_without_the_token(scripted):
@@ -151,7 +139,7 @@ def test_a_refused_upgrade_says_so_without_the_token(scripted):
         b'<html><title>Blocked by proxy</title></html> tmpToken=' + WS_TOKEN.encode())
     scripted(frames=FULL, connect_error=error)
     with pytest.raises(PushError) as raised:
-        PushChannel(client()[0], 5).open()
+        open_channel(client()[0], 5)
     text = str(raised.value)
     assert 'push server wss://push.example.test:443 refused the connection: HTTP 403 Forbidden' in text
     assert 'Blocked by proxy' in text
@@ -167,14 +155,14 @@ def test_a_refused_upgrade_says_so_without_the_token(scripted):
 def test_connection_failures_in_words(scripted, error, words):
     scripted(frames=FULL, connect_error=error)
     with pytest.raises(PushError, match=words):
-        PushChannel(client()[0], 5).open()
+        open_channel(client()[0], 5)
 
 
 def test_no_ws_url_without_a_fetched_control_token(scripted):
     session, _socket, connections = scripted(frames=FULL)
     meeting_client, _secrets = client(host_password=None, conference_token='given-token', cache=None)
     with pytest.raises(PushError, match=r"without the push server's address \(wsURL\)"):
-        PushChannel(meeting_client, 5).open()
+        open_channel(meeting_client, 5)
     assert session.requests == [] and connections == []
 
 
@@ -182,20 +170,20 @@ def test_ws_token_refused_is_a_push_failure(scripted):
     refused = response(404, {'error_code': 'SIM.NOT_FOUND', 'error_msg': 'no such API'})
     scripted(http={PATH_CONTROL_TOKEN: [TOKEN], PATH_WS_TOKEN: [refused]}, frames=FULL)
     with pytest.raises(PushError, match='the service gave no push token'):
-        PushChannel(client()[0], 5).open()
+        open_channel(client()[0], 5)
 
 
 def test_a_meeting_not_in_progress_is_not_a_push_failure(scripted):
     not_running = response(400, {'error_code': 'MMC.111070005', 'error_msg': 'CONF_NOT_EXIST'})
     scripted(http={PATH_CONTROL_TOKEN: [TOKEN], PATH_WS_TOKEN: [not_running]}, frames=FULL)
     with pytest.raises(MeetingError) as raised:
-        PushChannel(client()[0], 5).open()
+        open_channel(client()[0], 5)
     assert raised.value.error_code == 'MMC.111070005'
 
 
 def test_wait_sends_heartbeats_and_gives_up_at_the_deadline(scripted, monkeypatch):
     _session, socket, _connections = scripted(frames=FULL)
-    channel = PushChannel(client()[0], 5).open()
+    channel = open_channel(client()[0], 5)
     monkeypatch.setattr(push, 'HEARTBEAT_INTERVAL', 0)
     assert channel.wait(lambda: False, push.time.monotonic() + 0.05) is False
     heartbeats = [message for message in socket.sent if message['action'] == 'HeartBeat']
@@ -204,7 +192,7 @@ def test_wait_sends_heartbeats_and_gives_up_at_the_deadline(scripted, monkeypatc
 
 def test_a_close_while_waiting_is_a_push_failure(scripted):
     scripted(frames=FULL + [dynamic(msg_mode=1, state='Destroyed'), ''])
-    channel = PushChannel(client()[0], 5).open()
+    channel = open_channel(client()[0], 5)
     with pytest.raises(PushError, match='the meeting has ended'):
         channel.wait(lambda: False, push.time.monotonic() + 5)
 
@@ -222,5 +210,5 @@ def test_tls_options_as_the_http_calls(scripted, monkeypatch, options, environme
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     _session, _socket, connections = scripted(frames=FULL)
-    PushChannel(client(**options)[0], 5).open()
+    open_channel(client(**options)[0], 5)
     assert connections[0]['sslopt'] == expected

@@ -6,10 +6,9 @@ __metaclass__ = type
 import json
 
 import pytest
-import requests
 import websocket
 
-from ansible_collections.hwcloud.meeting.plugins.module_utils import control, push
+from ansible_collections.hwcloud.meeting.plugins.module_utils import push
 from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
     PATH_BROADCAST,
     PATH_CONTROL_TOKEN,
@@ -26,7 +25,7 @@ from ansible_collections.hwcloud.meeting.plugins.modules import (
 )
 
 from ...helpers import run_module
-from ..module_utils.fakes import FakeWebSocket, ScriptedSession, dynamic, participants, person, response, subscribe_reply
+from ..module_utils.fakes import dynamic, participants, person, response, subscribe_reply
 
 CID = '914044873'
 CONTROL = dict(conference_id=CID, host_password='host-pw-push-modules')
@@ -46,25 +45,9 @@ def full(recording=0, mode='FREE', people=None):
 
 
 @pytest.fixture
-def service(monkeypatch):
+def service(push_service):
     """service(http, frames) -> (session, socket, connections)."""
-    def install(http, frames=(), connect_error=None):
-        session = ScriptedSession(http)
-        monkeypatch.setattr(requests.Session, 'request', lambda self, method, url, **kw: session(method, url, **kw))
-        socket = FakeWebSocket(frames)
-        connections = []
-
-        def connect(url, **options):
-            connections.append(url)
-            if connect_error is not None:
-                raise connect_error
-            return socket
-        monkeypatch.setattr(push.websocket, 'create_connection', connect)
-        return session, socket, connections
-    monkeypatch.setattr(push, 'FULL_MESSAGES_WAIT', 0.05)
-    monkeypatch.setattr(control, 'POLL_FIRST_DELAY', 0.01)
-    monkeypatch.setattr(control, 'POLL_MAX_DELAY', 0.01)
-    return install
+    return push_service
 
 
 def test_record_no_op_reads_the_push_only(capsys, service):

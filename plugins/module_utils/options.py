@@ -1,0 +1,218 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, hwcloud.meeting contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The one owner of the connection and login options, for every kind of
+plugin of the collection: the modules (through AnsibleModule's argument
+spec), the inventory plugin and the event source (through ``resolve``).
+
+One table says, for each option, its type, its ``HWMEETING_*`` environment
+variable, its default, whether it is a secret, and its bounds; ``check``
+holds the rules between options (pairs, a whole login). This is the only
+file that reads the ``HWMEETING_*`` connection variables, and
+``build_client`` the only place a MeetingClient is built from options. The
+options are documented once, in the ``hwcloud.meeting.connection`` doc
+fragment (a test holds the fragment, the modules, the inventory plugin and
+the event source to this table).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import math
+import os
+
+from ansible.module_utils.errors import AnsibleFallbackNotFound
+from ansible.module_utils.parsing.convert_bool import boolean
+from ansible.module_utils.six.moves.urllib.parse import urlparse
+
+from ansible_collections.hwcloud.meeting.plugins.module_utils.client import DEFAULT_API_URL, MeetingClient
+from ansible_collections.hwcloud.meeting.plugins.module_utils.token_cache import TokenCache
+
+
+class Option(object):
+    """One option: ``kind`` is 'str', 'bool', 'int', 'float' or 'path';
+    ``minimum`` with ``above`` (True: greater than, False: at least), and
+    ``unit`` (a number of what) for the words of a value out of bounds."""
+
+    def __init__(self, name, kind, env=None, default=None, no_log=False, minimum=None, above=False, unit=None):
+        self.name = name
+        self.kind = kind
+        self.env = env
+        self.default = default
+        self.no_log = no_log
+        self.minimum = minimum
+        self.above = above
+        self.unit = unit
+
+    def out_of_bounds(self, value):
+        """Words for ``value`` when it is out of the option's bounds, else None."""
+        if self.minimum is None or value is None:
+            return None
+        if self.above:
+            if math.isfinite(value) and value > self.minimum:
+                return None
+            return '%s must be a number%s greater than %s (got %s)' % (
+                self.name, ' of %s' % self.unit if self.unit else '', self.minimum, value)
+        if math.isfinite(value) and value >= self.minimum:
+            return None
+        unit = ' %s' % self.unit if self.unit else ''
+        return '%s must be %s or more%s (got %s)' % (self.name, self.minimum, unit, value)
+
+
+# The connection and login options: the same for every plugin kind.
+CONNECTION_OPTIONS = (
+    Option('api_url', 'str', env='HWMEETING_API_URL', default=DEFAULT_API_URL),
+    Option('access_token', 'str', env='HWMEETING_ACCESS_TOKEN', no_log=True),
+    Option('app_id', 'str', env='HWMEETING_APP_ID'),
+    Option('app_key', 'str', env='HWMEETING_APP_KEY', no_log=True),
+    Option('user_id', 'str', env='HWMEETING_USER_ID'),
+    Option('corp_id', 'str', env='HWMEETING_CORP_ID'),
+    Option('account', 'str', env='HWMEETING_ACCOUNT'),
+    Option('account_password', 'str', env='HWMEETING_ACCOUNT_PASSWORD', no_log=True),
+    Option('validate_certs', 'bool', env='HWMEETING_VALIDATE_CERTS', default=True),
+    Option('ca_path', 'path', env='HWMEETING_CA_PATH'),
+    Option('timeout', 'float', default=30.0, minimum=0, above=True, unit='seconds'),
+    Option('retries', 'int', default=3, minimum=0),
+    Option('token_cache', 'bool', env='HWMEETING_TOKEN_CACHE', default=True),
+)
+BY_NAME = dict((option.name, option) for option in CONNECTION_OPTIONS)
+
+# The ways to log in: a bearer token, an App ID and its key, an account and its password.
+LOGINS = (('access_token',), ('app_id', 'app_key'), ('account', 'account_password'))
+# Options that must come in pairs: the first without the second is a typo or
+# a missing secret, and is refused rather than ignored.
+PAIRS = (('app_id', 'app_key'), ('app_key', 'app_id'),
+         ('account', 'account_password'), ('account_password', 'account'),
+         ('user_id', 'app_id'), ('corp_id', 'app_id'))
+
+NO_LOGIN = ('no login credentials: give access_token, or app_id and app_key, or account and account_password '
+            '(or the HWMEETING_* environment variables)')
+
+_ANSIBLE_TYPES = {'str': 'str', 'bool': 'bool', 'int': 'int', 'float': 'float', 'path': 'path'}
+
+
+def given(value):
+    """An option counts as given unless it is None or empty: AWX injects
+    optional credential fields as empty strings."""
+    return value is not None and value != ''
+
+
+def has_login(options):
+    """Whether ``options`` (a mapping of option names) hold one whole way to
+    log in; an empty value counts as not given."""
+    return any(all(given(options.get(name)) for name in login) for login in LOGINS)
+
+
+def env_fallback(*names):
+    """Like Ansible's env_fallback, but an empty variable counts as unset:
+    AWX injects optional credential fields as empty strings, which must not
+    replace a default (api_url) or fail a type check (validate_certs)."""
+    for name in names:
+        if os.environ.get(name):
+            return os.environ[name]
+    raise AnsibleFallbackNotFound
+
+
+def argument_spec():
+    """The options as an AnsibleModule argument spec."""
+    spec = {}
+    for option in CONNECTION_OPTIONS:
+        entry = dict(type=_ANSIBLE_TYPES[option.kind])
+        if option.default is not None:
+            entry['default'] = option.default
+        if option.no_log:
+            entry['no_log'] = True
+        if option.env:
+            entry['fallback'] = (env_fallback, [option.env])
+        spec[option.name] = entry
+    return spec
+
+
+def _convert(option, value, name):
+    """``value`` (from a file, an argument or a variable) as the option's
+    type; ValueError with words (naming it ``name``) when it is not one."""
+    if option.kind == 'bool':
+        if isinstance(value, bool):
+            return value
+        try:
+            return boolean(value, strict=True)
+        except TypeError:
+            raise ValueError('%s must be true or false (got %s)' % (name, value))
+    if option.kind in ('int', 'float'):
+        try:
+            if isinstance(value, bool):
+                raise ValueError(value)
+            number = float(value)
+            if option.kind == 'int' and math.isfinite(number) and number != int(number):
+                raise ValueError(value)
+        except (TypeError, ValueError):
+            raise ValueError('%s must be a %s (got %s)' % (
+                name, 'whole number' if option.kind == 'int' else 'number', value))
+        return int(number) if option.kind == 'int' and math.isfinite(number) else number
+    if option.kind == 'path':
+        return os.path.expanduser(str(value))
+    return str(value)
+
+
+def resolve(values, environ=None):
+    """``(options, problems)``: every option of the table from ``values`` (a
+    mapping; a value that is None or empty counts as not given), else from
+    its non-empty environment variable, else its default, converted to its
+    type; ``problems`` names each value that could not be converted."""
+    environ = os.environ if environ is None else environ
+    options, problems = {}, []
+    for option in CONNECTION_OPTIONS:
+        value, name = values.get(option.name), option.name
+        if not given(value) and option.env:
+            value, name = environ.get(option.env), option.env
+        if not given(value):
+            options[option.name] = option.default
+            continue
+        try:
+            options[option.name] = _convert(option, value, name)
+        except ValueError as error:
+            problems.append(str(error))
+            options[option.name] = option.default
+    return options, problems
+
+
+def check(options, uses_login=False, needs_login=False):
+    """The problems of resolved ``options``, in words, before any call:
+    bounds, the API URL, the CA bundle; with ``uses_login`` (the plugin logs
+    in) a login option without its partner; with ``needs_login`` a missing
+    login."""
+    problems = []
+    url = urlparse(options.get('api_url') or '')
+    if url.scheme not in ('http', 'https') or not url.netloc:
+        problems.append("api_url must be an http:// or https:// URL, such as %s (got '%s')"
+                        % (DEFAULT_API_URL, options.get('api_url')))
+    for option in CONNECTION_OPTIONS:
+        words = option.out_of_bounds(options.get(option.name))
+        if words:
+            problems.append(words)
+    if options.get('ca_path') and not os.path.exists(options['ca_path']):
+        problems.append('ca_path %s does not exist' % options['ca_path'])
+    for option, partner in PAIRS if uses_login else ():
+        if given(options.get(option)) and not given(options.get(partner)):
+            problems.append('%s is set but %s is missing' % (option, partner))
+    if needs_login and not has_login(options):
+        problems.append(NO_LOGIN)
+    return problems
+
+
+def build_client(options, warn=None, register_secret=None, **meeting):
+    """The MeetingClient of resolved ``options``; ``meeting`` holds
+    ``conference_id``, ``host_password`` and ``conference_token`` when the
+    client controls a meeting."""
+    return MeetingClient(
+        api_url=options['api_url'], access_token=options['access_token'],
+        app_id=options['app_id'], app_key=options['app_key'], user_id=options['user_id'],
+        corp_id=options['corp_id'], account=options['account'], account_password=options['account_password'],
+        validate_certs=options['validate_certs'], ca_path=options['ca_path'],
+        timeout=options['timeout'], retries=options['retries'],
+        register_secret=register_secret,
+        cache=TokenCache(warn=warn) if options['token_cache'] else None,
+        **meeting)
