@@ -14,9 +14,9 @@ When nothing would tell the two ways apart, the action plugin of each module
 runs the module's own ``main()`` in the worker process Ansible has already
 forked for the task: the same ``AnsibleModule`` code checks the options,
 masks ``no_log`` values and formats the result, which goes through the same
-JSON profile and the same result parsing as a module's output. ansible-core
-keeps a hook (``AnsibleModule._record_module_result``) for this kind of
-in-worker execution (ansible.netcommon's ``import_modules``).
+JSON profile and the same result parsing as a module's output. Every module
+is routed to the one action plugin ``hwcloud.meeting.meeting``
+(``plugin_routing`` in meta/runtime.yml).
 
 It runs as an ordinary module process instead (and ``-vvvv`` says why) when
 the connection is not ``local``, the task uses ``become`` or ``async``,
@@ -157,7 +157,10 @@ class MeetingAction(NormalAction):
     # -- how -----------------------------------------------------------------
 
     def _module_name(self):
-        return self._load_name.rsplit('.', 1)[-1]
+        """The module of the task: every module is routed to this one action
+        plugin (meta/runtime.yml), so it is the task's, not the plugin's name."""
+        action = getattr(self._task, 'resolved_action', None) or self._task.action
+        return action.rsplit('.', 1)[-1]
 
     def _prepare(self, core, task_vars):
         """The module's arguments as a module process would get them, and the

@@ -131,3 +131,21 @@ def test_an_ansible_core_that_moved_its_internals_runs_the_task_as_a_module_proc
     assert DIRECT not in run.out
     assert used_module_file(run)
     assert result['state_verified'] is True
+
+
+def test_every_module_runs_in_the_worker(sim, tmp_path):
+    # every module is routed to the one action plugin (meta/runtime.yml): one
+    # left out would silently run as a module process
+    modules = sorted(name[:-3] for name in os.listdir(os.path.join(
+        os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), 'plugins', 'modules'))
+        if name.startswith('meeting_') and name.endswith('.py'))
+    assert modules == ['meeting_activate', 'meeting_broadcast', 'meeting_info', 'meeting_live', 'meeting_record']
+    arguments = {'meeting_activate': dict(CONTROL, app_id='it-app-id', app_key='it-app-key-4f9c2a81'),
+                 'meeting_broadcast': dict(CONTROL, state='absent'), 'meeting_info': CONTROL,
+                 'meeting_live': dict(CONTROL, state='stopped'), 'meeting_record': dict(CONTROL, state='stopped')}
+    for module in modules:
+        run, result = run_task(sim, tmp_path, module, arguments[module], '-vvvv')
+        assert not result.get('failed'), result
+        assert 'hwcloud.meeting.%s runs in the Ansible worker process' % module in run.out, module
+        assert not any(line.startswith('Using module file') and line.endswith('/%s.py' % module)
+                       for line in run.out.splitlines()), module

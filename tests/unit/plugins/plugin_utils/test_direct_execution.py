@@ -291,7 +291,7 @@ def test_a_module_that_raises_in_the_worker_fails_the_task_with_words(monkeypatc
     from ansible.plugins.loader import connection_loader
     from ansible.template import Templar
 
-    from ansible_collections.hwcloud.meeting.plugins.action.meeting_info import ActionModule
+    from ansible_collections.hwcloud.meeting.plugins.action.meeting import ActionModule
     from ansible_collections.hwcloud.meeting.plugins.modules import meeting_info
 
     def a_bug():

@@ -9,4 +9,5 @@ from ansible_collections.hwcloud.meeting.plugins.plugin_utils.direct_execution i
 
 
 class ActionModule(MeetingAction):
-    """Runs hwcloud.meeting.meeting_activate, in the worker process when it can (docs/direct_execution.md)."""
+    """The action plugin of every hwcloud.meeting module (meta/runtime.yml routes
+    each one here): runs it in the worker process when it can (docs/direct_execution.md)."""
