@@ -109,6 +109,23 @@ def calls_of(sim):
     return [(c["method"], c["path"], c["status"]) for c in sim.calls]
 
 
+def start_meeting(client, conf_id=KEYNOTE, password=HOST_PW):
+    return client.start_meeting(StartMeetingRequest(body=StartRequest(conference_id=conf_id, password=password)))
+
+
+def conf_token(client, password=HOST_PW):
+    return client.create_conf_token(CreateConfTokenRequest(
+        conference_id=KEYNOTE, x_password=password, x_login_type=1))
+
+
+def started(sim):
+    """An App ID client of the SDK with the keynote activated, and the data
+    of its control token (token, wsURL, tmpWsToken)."""
+    client = make_client(sim, app_id_credentials())
+    start_meeting(client)
+    return client, conf_token(client).data
+
+
 def realtime(client, token, conf_id=KEYNOTE):
     return client.show_real_time_info_of_meeting(ShowRealTimeInfoOfMeetingRequest(
         conference_id=conf_id, x_conference_authorization=token))
@@ -118,11 +135,10 @@ def test_full_meeting_control_flow_with_app_id(sim):
     client = make_client(sim, app_id_credentials())
 
     # activate (the SDK logs in with its App ID first)
-    started = client.start_meeting(StartMeetingRequest(
-        body=StartRequest(conference_id=KEYNOTE, password=HOST_PW)))
-    assert started.status_code == 200
-    assert started.region_ip == "127.0.0.1"
-    assert started.uuid
+    answer = start_meeting(client)
+    assert answer.status_code == 200
+    assert answer.region_ip == "127.0.0.1"
+    assert answer.uuid
     assert sim.meeting(KEYNOTE)["state"] == "Created"
     assert calls_of(sim) == [("POST", "/v2/usg/acs/auth/appauth", 200),
                              ("POST", "/v1/mmc/management/conferences/start", 200)]
@@ -137,8 +153,7 @@ def test_full_meeting_control_flow_with_app_id(sim):
     assert [p.participant_id for p in detail.data.data] == [PRODUCER, SPEAKER, CALLING]
 
     # the control token
-    token_resp = client.create_conf_token(CreateConfTokenRequest(
-        conference_id=KEYNOTE, x_password=HOST_PW, x_login_type=1))
+    token_resp = conf_token(client)
     token = token_resp.data.token
     assert token in sim.issued_tokens()
     assert token_resp.data.role == 1
@@ -220,11 +235,9 @@ def test_full_meeting_control_flow_with_app_id(sim):
 
 def test_wrong_host_password_for_control_token(sim):
     client = make_client(sim, app_id_credentials())
-    client.start_meeting(StartMeetingRequest(
-        body=StartRequest(conference_id=KEYNOTE, password=HOST_PW)))
+    start_meeting(client)
     with pytest.raises(ClientRequestException) as err:
-        client.create_conf_token(CreateConfTokenRequest(
-            conference_id=KEYNOTE, x_password="000000", x_login_type=1))
+        conf_token(client, password="000000")
     assert err.value.status_code == 400
     assert err.value.error_code == "MMC.111072065"
     assert err.value.error_msg == "CONF_NOT_FOUND_OR_AUTH_FAILED"
@@ -233,8 +246,7 @@ def test_wrong_host_password_for_control_token(sim):
     assert err.value.request_id == last["request_id"]       # X-Request-Id read by the SDK
     # a guest password does not grant control either
     with pytest.raises(ClientRequestException) as err:
-        client.create_conf_token(CreateConfTokenRequest(
-            conference_id=KEYNOTE, x_password=GUEST_PW, x_login_type=1))
+        conf_token(client, password=GUEST_PW)
     assert err.value.error_code == "MMC.111072065"
 
 
@@ -246,8 +258,7 @@ def test_wrong_host_password_for_control_token(sim):
 def test_start_meeting_refused(sim, conf_id, password, code):
     client = make_client(sim, app_id_credentials())
     with pytest.raises(ClientRequestException) as err:
-        client.start_meeting(StartMeetingRequest(
-            body=StartRequest(conference_id=conf_id, password=password)))
+        start_meeting(client, conf_id=conf_id, password=password)
     assert (err.value.status_code, err.value.error_code) == (400, code)
     assert sim.meeting(BOARD)["state"] == "Schedule"
 
@@ -255,8 +266,7 @@ def test_start_meeting_refused(sim, conf_id, password, code):
 def test_control_calls_before_activation(sim):
     client = make_client(sim, app_id_credentials())
     with pytest.raises(ClientRequestException) as err:
-        client.create_conf_token(CreateConfTokenRequest(
-            conference_id=KEYNOTE, x_password=HOST_PW, x_login_type=1))
+        conf_token(client)
     assert (err.value.status_code, err.value.error_code) == (400, "MMC.111070005")
     with pytest.raises(ClientRequestException) as err:
         client.show_online_meeting_detail(ShowOnlineMeetingDetailRequest(conference_id=KEYNOTE))
@@ -264,11 +274,8 @@ def test_control_calls_before_activation(sim):
 
 
 def test_expired_control_token(sim):
-    client = make_client(sim, app_id_credentials())
-    client.start_meeting(StartMeetingRequest(
-        body=StartRequest(conference_id=KEYNOTE, password=HOST_PW)))
-    token = client.create_conf_token(CreateConfTokenRequest(
-        conference_id=KEYNOTE, x_password=HOST_PW, x_login_type=1)).data.token
+    client, data = started(sim)
+    token = data.token
     sim.expire_tokens("control")
     with pytest.raises(ClientRequestException) as err:
         realtime(client, token)
@@ -279,8 +286,7 @@ def test_expired_control_token(sim):
 def test_bad_app_key_fails_login(sim):
     client = make_client(sim, app_id_credentials(app_key="not-the-key"))
     with pytest.raises(ClientRequestException) as err:
-        client.start_meeting(StartMeetingRequest(
-            body=StartRequest(conference_id=KEYNOTE, password=HOST_PW)))
+        start_meeting(client)
     assert (err.value.status_code, err.value.error_code) == (401, "USG.206010025")
     assert calls_of(sim) == [("POST", "/v2/usg/acs/auth/appauth", 401)]
     assert sim.meeting(KEYNOTE)["state"] == "Schedule"
@@ -292,8 +298,7 @@ def test_multi_tenant_app_id(sim):
                    .with_corp_id(MT_CORP)
                    .with_user_id("alice"))
     client = make_client(sim, credentials)
-    resp = client.start_meeting(StartMeetingRequest(
-        body=StartRequest(conference_id=KEYNOTE, password=GUEST_PW)))
+    resp = start_meeting(client, password=GUEST_PW)
     assert resp.status_code == 200
     assert calls_of(sim)[0] == ("POST", "/v2/usg/acs/auth/appauth", 200)
 
@@ -302,15 +307,13 @@ def test_account_login(sim):
     credentials = MeetingCredentials(ACCOUNT, ACCOUNT_PASSWORD).with_auth_type_enum(
         AuthTypeEnum.ACCOUNT)
     client = make_client(sim, credentials)
-    client.start_meeting(StartMeetingRequest(
-        body=StartRequest(conference_id=KEYNOTE, password=HOST_PW)))
+    start_meeting(client)
     assert calls_of(sim) == [("POST", "/v1/usg/acs/auth/account", 200),
                              ("POST", "/v1/mmc/management/conferences/start", 200)]
     bad = make_client(sim, MeetingCredentials(ACCOUNT, "wrong").with_auth_type_enum(
         AuthTypeEnum.ACCOUNT))
     with pytest.raises(ClientRequestException) as err:
-        bad.start_meeting(StartMeetingRequest(
-            body=StartRequest(conference_id=KEYNOTE, password=HOST_PW)))
+        start_meeting(bad)
     assert (err.value.status_code, err.value.error_code) == (401, "USG.206010000")
 
 
@@ -319,8 +322,7 @@ def test_verified_tls(sim):
     client = make_client(sim, app_id_credentials(), verify_with_ca=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error")          # no InsecureRequestWarning here
-        resp = client.start_meeting(StartMeetingRequest(
-            body=StartRequest(conference_id=KEYNOTE, password=HOST_PW)))
+        resp = start_meeting(client)
     assert resp.region_ip == "127.0.0.1"
 
 
@@ -328,29 +330,23 @@ def test_verified_tls(sim):
 def test_sdk_reads_every_error_body_spelling(sim, style):
     """API.md: gateways may spell the error body three ways; the SDK reads all."""
     client = make_client(sim, app_id_credentials())
-    client.start_meeting(StartMeetingRequest(
-        body=StartRequest(conference_id=KEYNOTE, password=HOST_PW)))
+    start_meeting(client)
     sim.configure(error_style=style)
     with pytest.raises(ClientRequestException) as err:
-        client.create_conf_token(CreateConfTokenRequest(
-            conference_id=KEYNOTE, x_password="000000", x_login_type=1))
+        conf_token(client, password="000000")
     assert err.value.error_code == "MMC.111072065"
     sim.inject_fault("/v1/mmc/control/conferences/token", status=503, error_style=style,
                      error_code="SIM.BUSY", error_msg="busy")
     with pytest.raises(ServerResponseException) as err:
-        client.create_conf_token(CreateConfTokenRequest(
-            conference_id=KEYNOTE, x_password=HOST_PW, x_login_type=1))
+        conf_token(client)
     assert (err.value.status_code, err.value.error_code) == (503, "SIM.BUSY")
 
 
 def test_writes_with_a_json_answer(sim):
     """API.md: a write may answer a small JSON object instead of nothing."""
     sim.configure(write_json=True)
-    client = make_client(sim, app_id_credentials())
-    client.start_meeting(StartMeetingRequest(
-        body=StartRequest(conference_id=KEYNOTE, password=HOST_PW)))
-    token = client.create_conf_token(CreateConfTokenRequest(
-        conference_id=KEYNOTE, x_password=HOST_PW, x_login_type=1)).data.token
+    client, data = started(sim)
+    token = data.token
     resp = client.record(RecordRequest(conference_id=KEYNOTE, x_conference_authorization=token,
                                        body=RestSetRecordReqBody(is_record=1)))
     assert resp.status_code == 200
@@ -359,11 +355,8 @@ def test_writes_with_a_json_answer(sim):
 
 
 def test_broadcast_of_a_participant_not_in_the_meeting(sim):
-    client = make_client(sim, app_id_credentials())
-    client.start_meeting(StartMeetingRequest(
-        body=StartRequest(conference_id=KEYNOTE, password=HOST_PW)))
-    token = client.create_conf_token(CreateConfTokenRequest(
-        conference_id=KEYNOTE, x_password=HOST_PW, x_login_type=1)).data.token
+    client, data = started(sim)
+    token = data.token
     with pytest.raises(ClientRequestException) as err:
         client.broadcast_participant(BroadcastParticipantRequest(
             conference_id=KEYNOTE, participant_id=CALLING, x_conference_authorization=token))
@@ -382,11 +375,7 @@ def _subscribe_frame(token, conf_id=KEYNOTE):
 @pytest.mark.parametrize("source", ["create_web_socket_token", "tmp_ws_token"])
 def test_the_sdks_websocket_token_opens_the_push(sim, source):
     """The tokens the SDK hands out open the channel at wsURL, once each."""
-    client = make_client(sim, app_id_credentials())
-    client.start_meeting(StartMeetingRequest(
-        body=StartRequest(conference_id=KEYNOTE, password=HOST_PW)))
-    data = client.create_conf_token(CreateConfTokenRequest(
-        conference_id=KEYNOTE, x_password=HOST_PW, x_login_type=1)).data
+    client, data = started(sim)
     if source == "tmp_ws_token":
         ws_token = data.tmp_ws_token
     else:
@@ -416,11 +405,8 @@ def test_the_sdks_websocket_token_opens_the_push(sim, source):
 
 
 def test_websocket_token_refused(sim):
-    client = make_client(sim, app_id_credentials())
-    client.start_meeting(StartMeetingRequest(
-        body=StartRequest(conference_id=KEYNOTE, password=HOST_PW)))
-    token = client.create_conf_token(CreateConfTokenRequest(
-        conference_id=KEYNOTE, x_password=HOST_PW, x_login_type=1)).data.token
+    client, data = started(sim)
+    token = data.token
     with pytest.raises(ClientRequestException) as err:
         client.create_web_socket_token(CreateWebSocketTokenRequest(
             conference_id=KEYNOTE, x_conference_authorization="stb-bogus"))
