@@ -9,18 +9,21 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # Attributes of every module; each module states its own support level.
+    # Attributes of every module: all support check mode and diff mode fully,
+    # but a module that says otherwise (meeting_info has no diff).
     DOCUMENTATION = r'''
 attributes:
   check_mode:
     description: Can run in check mode and report what would change, reading the meeting but never writing.
+    support: full
   diff_mode:
     description: Returns the managed state before and after the task (or as it would be, in check mode).
+    support: full
   action:
-    description: Has an action plugin of the same name. With a local connection it runs the module inside the Ansible
-      worker process instead of starting a new Python process for it (direct execution, see the collection's
-      C(docs/direct_execution.md)); otherwise, or with C(HWMEETING_DIRECT_EXECUTION=false) set on the controller,
-      the module runs as a process of its own.
+    description: Runs through the collection's action plugin C(hwcloud.meeting.meeting). With a local connection it
+      runs the module inside the Ansible worker process instead of starting a new Python process for it (direct
+      execution, see the collection's C(docs/direct_execution.md)); otherwise, or with
+      C(HWMEETING_DIRECT_EXECUTION=false) set on the controller, the module runs as a process of its own.
     support: full
   async:
     description: Can run with C(async) (as a module process of its own).
@@ -31,6 +34,18 @@ attributes:
     support: full
     membership:
       - hwcloud.meeting.meeting
+'''
+
+    # The option of the modules that switch something on or off (record,
+    # live); each says in the description of O(state) what it switches.
+    SWITCH = r'''
+options:
+  state:
+    description:
+      - V(started) switches it on, V(stopped) switches it off.
+    type: str
+    required: true
+    choices: [started, stopped]
 '''
 
     # Options of the modules that can wait for the meeting to reach the asked state.

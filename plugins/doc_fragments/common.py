@@ -61,6 +61,9 @@ requirements:
   - websocket-client (for the meeting-status push; not needed with O(state_source=realtime))
 notes:
   - "The modules run on the controller (C(connection: local) or C(delegate_to: localhost))."
+  - M(hwcloud.meeting.meeting_activate) always logs in. The other modules need O(host_password) or
+    O(conference_token), or else login credentials with which they read the host password from the meeting's
+    details (for the login that scheduled the meeting or an administrator).
   - Set the shared options once per play with C(module_defaults) and the action group
     C(group/hwcloud.meeting.meeting).
 '''

@@ -30,7 +30,7 @@ options:
       - Used before App ID and account login. If the service rejects it and App ID or account
         credentials are given too, the module or plugin logs in with them once and retries.
       - M(hwcloud.meeting.meeting_activate) and the inventory plugin make calls that need it, and the other modules
-        when they read the host password from the meeting's details (no O(host_password) nor O(conference_token)
+        when they read the host password from the meeting's details (no C(host_password) nor C(conference_token)
         given).
       - If not set, the environment variable E(HWMEETING_ACCESS_TOKEN) is used.
     type: str
@@ -96,7 +96,7 @@ options:
         they expire, instead of logging in and fetching a control token in every task.
       - Tokens are kept in files only their owner can read, in E(HWMEETING_TOKEN_CACHE_DIR) or
         C(~/.cache/hwcloud.meeting/tokens); see the collection's docs/token_cache.md for the trade-off.
-      - Tokens given with O(access_token) or O(conference_token) are never cached.
+      - Tokens given with O(access_token) or C(conference_token) are never cached.
       - If not set, the environment variable E(HWMEETING_TOKEN_CACHE) is used.
     type: bool
     default: true

@@ -31,11 +31,6 @@ extends_documentation_fragment:
   - hwcloud.meeting.connection
   - hwcloud.meeting.common
   - hwcloud.meeting.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
 seealso:
   - module: hwcloud.meeting.meeting_info
 author:

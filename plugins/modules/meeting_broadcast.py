@@ -19,8 +19,6 @@ description:
   - The participant is found by O(participant_id), or by O(participant), a name or phone number matched
     exactly against the participants in the meeting. A name that matches nobody, or more than one person,
     fails before anything is changed, listing who is in the meeting.
-  - Needs O(host_password) or O(conference_token), or else login credentials with which it reads the host
-    password from the meeting's details (for the login that scheduled the meeting or an administrator).
 options:
   state:
     description:
@@ -46,11 +44,6 @@ extends_documentation_fragment:
   - hwcloud.meeting.common
   - hwcloud.meeting.attributes
   - hwcloud.meeting.attributes.wait
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
 seealso:
   - module: hwcloud.meeting.meeting_info
 author:

@@ -23,8 +23,6 @@ description:
     RV(meeting.in_progress=false) and the rest V(null) or empty, so a status runbook over many meetings
     does not fail.
   - A value the service did not report is V(null), never V(false).
-  - Needs O(host_password) or O(conference_token), or else login credentials with which it reads the host
-    password from the meeting's details (for the login that scheduled the meeting or an administrator).
 extends_documentation_fragment:
   - hwcloud.meeting.connection
   - hwcloud.meeting.common

@@ -18,25 +18,16 @@ description:
   - Starting needs a meeting in progress; activate it first with M(hwcloud.meeting.meeting_activate).
     Stopping a meeting that is not in progress (not activated yet, or ended) has nothing to do and succeeds
     unchanged.
-  - Needs O(host_password) or O(conference_token), or else login credentials with which it reads the host
-    password from the meeting's details (for the login that scheduled the meeting or an administrator).
-options:
-  state:
-    description:
-      - V(started) streams the meeting live, V(stopped) ends the live broadcast.
-    type: str
-    required: true
-    choices: [started, stopped]
 extends_documentation_fragment:
   - hwcloud.meeting.connection
   - hwcloud.meeting.common
   - hwcloud.meeting.attributes
+  - hwcloud.meeting.attributes.switch
   - hwcloud.meeting.attributes.wait
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
+options:
+  state:
+    description:
+      - V(started) streams the meeting live, V(stopped) ends the live broadcast.
 seealso:
   - module: hwcloud.meeting.meeting_record
   - module: hwcloud.meeting.meeting_broadcast
