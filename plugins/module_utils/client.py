@@ -245,8 +245,11 @@ class MeetingClient(object):
         self._host_password = host_password
         self._access_token = access_token
         self._control_token = conference_token
-        # The push server's base URL (wsURL), which comes with a control token.
+        # The push server's base URL (wsURL), which comes with a control token,
+        # and the push token that comes with it (tmpWsToken: one minute, one
+        # connection), until it is used.
         self.ws_url = None
+        self._temporary_ws_token = None
         # The host password read from the meeting's details with the login
         # (passwordEntry, role chair): in memory only, never cached on disk.
         self._password_from_login = None
@@ -323,7 +326,11 @@ class MeetingClient(object):
         data = (answer.get('data') if isinstance(answer, dict) else None) or {}
         self._control_token = self._issued(data.get('token'), what)
         if isinstance(data.get('tmpWsToken'), str) and data['tmpWsToken']:
+            # A push token that comes with the control token: it opens this
+            # task's first push connection without a wsToken call (one call
+            # of each API per meeting when 200 meetings start at once).
             self._register_secret(data['tmpWsToken'])
+            self._temporary_ws_token = data['tmpWsToken']
         ws_url = data.get('wsURL')
         self.ws_url = ws_url if isinstance(ws_url, str) and ws_url.strip() else None
         if self._cache:
@@ -603,8 +610,14 @@ class MeetingClient(object):
         self._call('PUT', PATH_CANCEL_BROADCAST, 'cancel the broadcast', auth=_CONTROL,
                    params=self._meeting_query(), expect_json=False)
 
+    def take_temporary_ws_token(self):
+        """The tmpWsToken of the control token this client fetched, once (it
+        opens one connection); None when there is none left."""
+        token, self._temporary_ws_token = self._temporary_ws_token, None
+        return token
+
     def websocket_token(self):
-        """A one-minute, one-use token for the meeting-status push."""
+        """A one-minute, one-use token for the meeting-status push (wsToken)."""
         what = 'get a token for the meeting-status push'
         answer = self._call('GET', PATH_WS_TOKEN, what, auth=_CONTROL, params=self._meeting_query())
         return self._issued(answer.get('webSocketToken'), what)

@@ -95,21 +95,38 @@ def open_channel(client, timeout, register_secret=None, heartbeat_interval=None)
         raise PushError("the control token came without the push server's address (wsURL); a control token "
                         "given as conference_token carries none, host_password fetches one that does")
     validate_certs, ca_path = client.tls_options
-    channel = PushChannel(client.conference_id, server, timeout, validate_certs=validate_certs, ca_path=ca_path,
-                          register_secret=register_secret)
-    if heartbeat_interval is not None:
-        channel.heartbeat_interval = heartbeat_interval
+
+    def attempt(token):
+        channel = PushChannel(client.conference_id, server, timeout, validate_certs=validate_certs, ca_path=ca_path,
+                              register_secret=register_secret)
+        if heartbeat_interval is not None:
+            channel.heartbeat_interval = heartbeat_interval
+        try:
+            return channel.open(token, client.control_token)
+        except BaseException:
+            channel.close()
+            raise
+
+    # The push token that came with a control token fetched in this task
+    # saves a wsToken call; should the push server turn it away, a push
+    # token of its own is tried once.
+    temporary = client.take_temporary_ws_token()
+    if temporary:
+        try:
+            return attempt(temporary)
+        except PushError as error:
+            if not error.refused:
+                raise
+    return attempt(_push_token(client))
+
+
+def _push_token(client):
     try:
-        token = client.websocket_token()
+        return client.websocket_token()
     except MeetingError as error:
         if error.error_code in NOT_RUNNING or error.status == 401:
             raise
         raise PushError('the service gave no push token (%s)' % error)
-    try:
-        return channel.open(token, client.control_token)
-    except BaseException:
-        channel.close()
-        raise
 
 
 def _open_push(module):

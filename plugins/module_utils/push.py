@@ -63,7 +63,14 @@ CLOSE_WAIT = 2.0
 
 
 class PushError(Exception):
-    """The push could not be read; the text says why, in words."""
+    """The push could not be read; the text says why, in words.
+    ``refused``: the push server turned the connection away before any
+    message (an upgrade refused with 401 or 403, or a channel closed before
+    the reply to the Subscribe), as it does for a push token it does not take."""
+
+    def __init__(self, message, refused=False):
+        super(PushError, self).__init__(message)
+        self.refused = refused
 
 
 def _sequence():
@@ -109,6 +116,7 @@ class PushChannel(object):
         self.participants = None
         self.malformed = 0
         self.ended = False
+        self._heard = False  # whether the server sent anything yet
 
     # --- opening -------------------------------------------------------------
 
@@ -142,7 +150,7 @@ class PushChannel(object):
             body = _text_of(getattr(error, 'resp_body', b''))
             raise PushError('the push server %s refused the connection: HTTP %s%s%s' % (
                 self.server, error.status_code, ' %s' % error.status_message if error.status_message else '',
-                ' (%s)' % self._clean(body) if body else ''))
+                ' (%s)' % self._clean(body) if body else ''), refused=error.status_code in (401, 403))
         except (ssl.SSLError, ssl.CertificateError) as error:
             raise PushError('the TLS certificate of the push server %s could not be verified (%s); set ca_path to '
                             'the CA bundle that signed it, or validate_certs: false for a test service'
@@ -218,12 +226,13 @@ class PushChannel(object):
             except websocket.WebSocketTimeoutException:
                 continue
             except websocket.WebSocketConnectionClosedException:
-                raise PushError(self._closed_text(waiting_for))
+                raise PushError(self._closed_text(waiting_for), refused=not self._heard)
             except (websocket.WebSocketException, OSError, ValueError) as error:
                 raise PushError('the push channel broke while waiting for %s (%s)'
                                 % (waiting_for, self._clean(error) or type(error).__name__))
             if raw in (None, '', b''):  # a close frame
-                raise PushError(self._closed_text(waiting_for))
+                raise PushError(self._closed_text(waiting_for), refused=not self._heard)
+            self._heard = True
             try:
                 message = json.loads(raw)
             except ValueError:

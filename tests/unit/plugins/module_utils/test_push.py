@@ -21,13 +21,16 @@ from ansible_collections.hwcloud.meeting.plugins.module_utils.control import ope
 from ansible_collections.hwcloud.meeting.plugins.module_utils.push import PushError
 from ansible_collections.hwcloud.meeting.plugins.module_utils.realtime import read_push
 
-from .fakes import dynamic, participants, person, response, subscribe_reply
+from .fakes import FakeWebSocket, dynamic, participants, person, response, subscribe_reply
 
 CID = '914044873'
 CONTROL_TOKEN = 'ctl-token-push-1'
 WS_TOKEN = 'ws-token-secret-1'
 TOKEN = response(200, {'data': {'token': CONTROL_TOKEN, 'confTokenExpireTime': 1800,
                                 'wsURL': 'wss://push.example.test:443', 'tmpWsToken': 'tmp-ws-1'}})
+# A control token as a cached one is used: without the tmpWsToken of its answer.
+TOKEN_NO_TMP = response(200, {'data': {'token': CONTROL_TOKEN, 'confTokenExpireTime': 1800,
+                                       'wsURL': 'wss://push.example.test:443'}})
 WS = response(200, {'webSocketToken': WS_TOKEN})
 FULL = [subscribe_reply(), dynamic(state='Created', recState=1, mode='FREE'),
         participants([person('p1', 'Ada', tel='+991'), person('p2', 'Bob', broadcast='1')])]
@@ -49,7 +52,8 @@ def client(**options):
 
 
 def test_open_subscribes_as_the_vendor_documents(scripted):
-    session, socket, connections = scripted(frames=FULL)
+    session, socket, connections = scripted(http={PATH_CONTROL_TOKEN: [TOKEN_NO_TMP], PATH_WS_TOKEN: [WS]},
+                                            frames=FULL)
     meeting_client, secrets = client()
     channel = open_channel(meeting_client, 5, register_secret=secrets.append)
     assert session.paths() == [PATH_CONTROL_TOKEN, PATH_WS_TOKEN]
@@ -64,7 +68,7 @@ def test_open_subscribes_as_the_vendor_documents(scripted):
                     'confToken': 'Basic %s' % base64.b64encode(CONTROL_TOKEN.encode()).decode()}
     assert channel.dynamic == {'state': 'Created', 'recState': 1, 'mode': 'FREE'}
     assert sorted(channel.participants) == ['p1', 'p2']
-    assert WS_TOKEN in secrets and data['confToken'] in secrets and 'tmp-ws-1' in secrets
+    assert WS_TOKEN in secrets and data['confToken'] in secrets
     channel.close()
     assert socket.closed
 
@@ -128,7 +132,7 @@ def test_a_refused_subscription(scripted):
 
 
 def test_a_channel_closed_on_authentication(scripted):
-    scripted(frames=[''])  # websocket-client's recv() gives '' for a close frame
+    scripted(http={PATH_CONTROL_TOKEN: [TOKEN_NO_TMP], PATH_WS_TOKEN: [WS]}, frames=[''])  # websocket-client's recv() gives '' for a close frame
     with pytest.raises(PushError, match='closed the channel while waiting for the reply to the subscription'):
         open_channel(client()[0], 5)
 
@@ -168,14 +172,14 @@ def test_no_ws_url_without_a_fetched_control_token(scripted):
 
 def test_ws_token_refused_is_a_push_failure(scripted):
     refused = response(404, {'error_code': 'SIM.NOT_FOUND', 'error_msg': 'no such API'})
-    scripted(http={PATH_CONTROL_TOKEN: [TOKEN], PATH_WS_TOKEN: [refused]}, frames=FULL)
+    scripted(http={PATH_CONTROL_TOKEN: [TOKEN_NO_TMP], PATH_WS_TOKEN: [refused]}, frames=FULL)
     with pytest.raises(PushError, match='the service gave no push token'):
         open_channel(client()[0], 5)
 
 
 def test_a_meeting_not_in_progress_is_not_a_push_failure(scripted):
     not_running = response(400, {'error_code': 'MMC.111070005', 'error_msg': 'CONF_NOT_EXIST'})
-    scripted(http={PATH_CONTROL_TOKEN: [TOKEN], PATH_WS_TOKEN: [not_running]}, frames=FULL)
+    scripted(http={PATH_CONTROL_TOKEN: [TOKEN_NO_TMP], PATH_WS_TOKEN: [not_running]}, frames=FULL)
     with pytest.raises(MeetingError) as raised:
         open_channel(client()[0], 5)
     assert raised.value.error_code == 'MMC.111070005'
@@ -212,3 +216,38 @@ def test_tls_options_as_the_http_calls(scripted, monkeypatch, options, environme
     _session, _socket, connections = scripted(frames=FULL)
     open_channel(client(**options)[0], 5)
     assert connections[0]['sslopt'] == expected
+
+
+def test_the_control_tokens_tmp_ws_token_opens_the_first_channel_without_a_ws_token_call(scripted):
+    session, _socket, connections = scripted(frames=FULL)
+    meeting_client, secrets = client()
+    channel = open_channel(meeting_client, 5, register_secret=secrets.append)
+    assert session.paths() == [PATH_CONTROL_TOKEN]
+    assert connections[0]['url'].endswith('?confID=%s&tmpToken=tmp-ws-1' % CID)
+    assert 'tmp-ws-1' in secrets and channel.dynamic['recState'] == 1
+    channel.close()
+    # it opens one connection: the next channel of the same client asks for a push token
+    scripted(frames=FULL)
+    open_channel(meeting_client, 5).close()
+    assert meeting_client.take_temporary_ws_token() is None
+
+
+def test_a_tmp_ws_token_turned_away_is_replaced_by_a_ws_token_once(push_service, monkeypatch):
+    session, _socket, connections = push_service({PATH_CONTROL_TOKEN: [TOKEN], PATH_WS_TOKEN: [WS]})
+    sockets = [FakeWebSocket(['']), FakeWebSocket(FULL)]  # the first closes at once: authentication failed
+
+    def connect(url, **options):
+        connections.append(dict(options, url=url))
+        return sockets.pop(0)
+    monkeypatch.setattr(push.websocket, 'create_connection', connect)
+    channel = open_channel(client()[0], 5)
+    assert session.paths() == [PATH_CONTROL_TOKEN, PATH_WS_TOKEN]
+    assert [entry['url'].rsplit('=', 1)[1] for entry in connections] == ['tmp-ws-1', WS_TOKEN]
+    assert channel.dynamic['recState'] == 1
+
+
+def test_a_tmp_ws_token_that_opened_the_channel_is_not_replaced_when_the_push_stays_silent(scripted):
+    session, _socket, connections = scripted(frames=[subscribe_reply()])
+    with pytest.raises(PushError, match='no meeting state came'):
+        open_channel(client()[0], 5)
+    assert session.paths() == [PATH_CONTROL_TOKEN] and len(connections) == 1

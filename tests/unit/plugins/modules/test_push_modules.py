@@ -55,7 +55,9 @@ def test_record_no_op_reads_the_push_only(capsys, service):
     result = run_module(meeting_record.main, dict(CONTROL, state='started'), capsys, diff=True)
     assert result['changed'] is False and result['state_verified'] is True and result['recording'] is True
     assert result['diff'] == {'before': {'recording': True}, 'after': {'recording': True}}
-    assert session.paths() == [PATH_CONTROL_TOKEN, PATH_WS_TOKEN]  # no realTimeInfo
+    # no realTimeInfo, and no wsToken: the control token's tmpWsToken opens the channel
+    assert session.paths() == [PATH_CONTROL_TOKEN]
+    assert 'tmpToken=tmp-ws-token-modules' in connections[0]['url']
     assert len(connections) == 1 and socket.closed
     assert not result.get('warnings')
 
@@ -71,7 +73,7 @@ def test_record_change_waits_on_the_same_channel(capsys, service):
     socket_holder.append(socket)
     result = run_module(meeting_record.main, dict(CONTROL, state='started', wait=True), capsys)
     assert result['changed'] is True and result['state_verified'] is True and result['recording'] is True
-    assert session.paths() == [PATH_CONTROL_TOKEN, PATH_WS_TOKEN, PATH_RECORD]
+    assert session.paths() == [PATH_CONTROL_TOKEN, PATH_RECORD]
     assert len(connections) == 1 and socket.incoming == []
     assert session.requests[-1]['json'] == {'isRecord': 1}
 
@@ -108,7 +110,7 @@ def test_state_source_push_never_reads_realtime_info(capsys, service):
         {PATH_CONTROL_TOKEN: [TOKEN], PATH_WS_TOKEN: [WS], PATH_RECORD: [EMPTY]}, [subscribe_reply()])
     result = run_module(meeting_record.main, dict(CONTROL, state='started', state_source='push'), capsys)
     assert result['changed'] is True and result['state_verified'] is False
-    assert session.paths() == [PATH_CONTROL_TOKEN, PATH_WS_TOKEN, PATH_RECORD]
+    assert session.paths() == [PATH_CONTROL_TOKEN, PATH_RECORD]
     assert any('state_source is push, so that state is unknown' in warning for warning in result['warnings'])
 
 
@@ -135,7 +137,7 @@ def test_broadcast_by_name_from_the_push(capsys, service):
     result = run_module(meeting_broadcast.main, dict(CONTROL, participant='Keynote Speaker'), capsys)
     assert result['changed'] is True and result['state_verified'] is True
     assert result['broadcast_participant'] == {'pid': 'p2', 'name': 'Keynote Speaker', 'phone': ''}
-    assert session.paths() == [PATH_CONTROL_TOKEN, PATH_WS_TOKEN, PATH_BROADCAST]
+    assert session.paths() == [PATH_CONTROL_TOKEN, PATH_BROADCAST]
     assert session.requests[-1]['params']['participantID'] == 'p2'
 
 
@@ -145,7 +147,7 @@ def test_broadcast_already_on_is_ok(capsys, service):
                                              full(mode='BROADCAST', people=people))
     result = run_module(meeting_broadcast.main, dict(CONTROL, participant='Keynote Speaker'), capsys)
     assert result['changed'] is False and result['state_verified'] is True
-    assert session.paths() == [PATH_CONTROL_TOKEN, PATH_WS_TOKEN]
+    assert session.paths() == [PATH_CONTROL_TOKEN]
 
 
 def test_info_merges_the_push_and_realtime_info(capsys, service):
@@ -161,4 +163,4 @@ def test_info_merges_the_push_and_realtime_info(capsys, service):
     assert result['state_sources'] == {'in_progress': 'push', 'recording': 'push', 'live': None, 'mode': 'push',
                                        'broadcast_participant': 'push', 'participants': 'push'}
     assert result['state_verified'] is True
-    assert session.paths() == [PATH_CONTROL_TOKEN, PATH_WS_TOKEN, PATH_REALTIME]
+    assert session.paths() == [PATH_CONTROL_TOKEN, PATH_REALTIME]
