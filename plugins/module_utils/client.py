@@ -71,6 +71,7 @@ MAX_LIST_PAGES = 1000
 CLIENT_TYPE = 72
 APP_SIGNATURE_LIFETIME = 600  # seconds, "about ten minutes ahead" (API.md)
 CONTROL_TOKEN_LIFETIME = 1800  # "a token lives 30 minutes", when the answer does not say
+WS_TOKEN_LIFETIME = 60  # a push token lives one minute
 
 NOT_IN_PROGRESS = 'MMC.111070005'
 MEETING_ENDED = 'MMC.111072006'
@@ -366,6 +367,9 @@ class MeetingClient(object):
     def _push_identity(self):
         return ('push', self.base_url, self.conference_id or '')
 
+    def _temporary_ws_identity(self):
+        return ('push-token', self.base_url, self.conference_id or '')
+
     def _obtain(self, identity, fetch):
         """A token from the cache, or from ``fetch`` (which caches it)."""
         if not self._cache:
@@ -611,10 +615,29 @@ class MeetingClient(object):
                    params=self._meeting_query(), expect_json=False)
 
     def take_temporary_ws_token(self):
-        """The tmpWsToken of the control token this client fetched, once (it
-        opens one connection); None when there is none left."""
+        """The tmpWsToken of the control token this client fetched, or one an
+        earlier task handed over through the cache, once (it opens one
+        connection); None when there is none."""
         token, self._temporary_ws_token = self._temporary_ws_token, None
+        if token is None and self._cache:
+            token = self._cache.get(self._temporary_ws_identity())
+            if token:
+                self._cache.evict(self._temporary_ws_identity())
+                self._register_secret(token)
         return token
+
+    def hand_over_control_token(self):
+        """Fetch the control token now and leave it, with the push token of
+        its answer, in the cache for the tasks that follow: for a task that
+        read the host password from the meeting's details (which is never
+        written to disk), so that the control tasks after it need not read
+        the details again. Nothing without a cache."""
+        if not self._cache:
+            return
+        self._auth_headers(_CONTROL)
+        token, self._temporary_ws_token = self._temporary_ws_token, None
+        if token:
+            self._cache.put(self._temporary_ws_identity(), token, WS_TOKEN_LIFETIME)
 
     def websocket_token(self):
         """A one-minute, one-use token for the meeting-status push (wsToken)."""

@@ -151,6 +151,12 @@ class Activation(Target):
         # Without host_password, the details are read only now: an activation
         # is the one step that needs the password itself.
         self._answer = module.client.start_meeting(module.client.host_password('activate the meeting'))
+        if not module.params['host_password']:
+            # The password came from the meeting's details and is kept in
+            # memory only: fetch the control token while it is known, so the
+            # control tasks that follow (the token cache) need not read the
+            # details again.
+            module.client.hand_over_control_token()
 
     def outcome(self, module, desired):
         cid = module.conference_id
