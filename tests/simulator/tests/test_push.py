@@ -15,7 +15,6 @@ import os
 import re
 import socket
 import struct
-import sys
 import threading
 import time
 
@@ -23,11 +22,7 @@ import pytest
 import requests
 import websocket
 
-SIM_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if SIM_DIR not in sys.path:
-    sys.path.insert(0, SIM_DIR)
-
-from hwmeeting_sim import ConfigError, Simulator, SimulatorAdmin  # noqa: E402
+from hwmeeting_sim import ConfigError, Simulator, SimulatorAdmin
 
 HOST_PW = "111111"
 MEETING, OTHER, IDLE = "200000001", "200000002", "200000003"
@@ -60,15 +55,6 @@ SEQ = "000000000000000001702459164879"
 # ---------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------
-
-def _wait_until(predicate, limit=20.0):
-    """Poll for a condition the test then asserts; the limit only bounds a
-    failing run, nothing is measured."""
-    deadline = time.monotonic() + limit
-    while not predicate() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return predicate()
-
 
 class Push(object):
     """REST calls and WebSocket connections against one simulator."""
@@ -177,12 +163,6 @@ def next_non_heartbeat_is_none(ws):
     after sending a HeartBeat is its echo."""
     seq = heartbeat(ws, "000000000000000000000000009999")
     assert recv_json(ws) == {"sequence": seq, "action": "HeartBeat"}
-
-
-@pytest.fixture
-def sim():
-    with Simulator(config=copy.deepcopy(CONFIG)) as s:
-        yield s
 
 
 @pytest.fixture
@@ -299,7 +279,7 @@ def test_ws_token_expires(sim, push):
 
 @pytest.mark.parametrize("case", ["missing", "bogus", "other meeting", "control token",
                                   "meeting not in progress"])
-def test_bad_tmp_token_closes_with_1008(sim, push, case):
+def test_bad_tmp_token_closes_with_1008(sim, push, case, wait_until):
     data = push.control()
     conf_id = MEETING
     if case == "missing":
@@ -320,7 +300,7 @@ def test_bad_tmp_token_closes_with_1008(sim, push, case):
     assert reason in ("authentication failed", "the meeting is not in progress")
     for token in sim.issued_tokens():
         assert token not in reason
-    assert _wait_until(lambda: sim.push_connections() == [])
+    assert wait_until(lambda: sim.push_connections() == [])
     ws.close()
 
 
@@ -636,7 +616,7 @@ def test_state_change_delay_shows_in_realtime_info_later(sim, push):
     assert sim.meeting(MEETING)["recording"] is False
 
 
-def test_destroyed_sends_state_then_closes(sim, push):
+def test_destroyed_sends_state_then_closes(sim, push, wait_until):
     ws, _data, _fulls = subscribed(push)
     waiting, _d = push.open()                                   # not subscribed
     next_non_heartbeat_is_none(waiting)                         # (and authenticated)
@@ -646,7 +626,7 @@ def test_destroyed_sends_state_then_closes(sim, push):
         "ConfDynamicInfoNotify", 1, "Destroyed")
     assert recv_close(ws) == (1000, "the meeting has ended")
     assert recv_close(waiting) == (1000, "the meeting has ended")
-    assert _wait_until(lambda: sim.push_connections() == [])
+    assert wait_until(lambda: sim.push_connections() == [])
     for w in (ws, waiting):
         w.close()
 
@@ -781,10 +761,10 @@ def test_fault_on_the_ws_token_call(sim, push):
     assert push.ws_token_call(MEETING, data["token"]).status_code == 200
 
 
-def test_rate_limit_counts_ws_token_and_upgrade(sim, push):
+def test_rate_limit_counts_ws_token_and_upgrade(sim, push, wait_until):
     data = push.control()
     # start from an empty window (the control-token call leaves it after a second)
-    assert _wait_until(lambda: sim._state.rate_status()[0] == 1000)
+    assert wait_until(lambda: sim._state.rate_status()[0] == 1000)
     sim.configure(rate_limit=2)
     tmp = push.ws_token(MEETING, data["token"])                 # 1
     ws = push.connect(MEETING, tmp)                             # 2
@@ -895,7 +875,7 @@ def test_unmasked_client_frame_is_a_protocol_error(sim, push):
         sock.close()
 
 
-def test_fragmented_message_ping_binary_and_client_close(sim, push):
+def test_fragmented_message_ping_binary_and_client_close(sim, push, wait_until):
     ws, data = push.open()
     text = subscribe_frame(data["token"])
     half = len(text) // 2
@@ -909,7 +889,7 @@ def test_fragmented_message_ping_binary_and_client_close(sim, push):
     # the client closes: the server answers with the same code
     ws.send_close(websocket.STATUS_GOING_AWAY, b"bye")
     assert recv_close(ws)[0] == 1001
-    assert _wait_until(lambda: sim.push_connections() == [])
+    assert wait_until(lambda: sim.push_connections() == [])
     closes = [(f["direction"], f["code"]) for f in sim.frames if f["action"] == "close"]
     assert closes == [("in", 1001), ("out", 1001)]
     ws.close()
@@ -941,14 +921,14 @@ def test_wss_with_the_generated_ca():
             websocket.create_connection(p.url(MEETING, data["tmpWsToken"]), timeout=10)
 
 
-def test_call_log_and_frame_log_hold_no_token(sim, push):
+def test_call_log_and_frame_log_hold_no_token(sim, push, wait_until):
     ws, data, _fulls = subscribed(push)
     push.write("record", data["token"])
     recv_json(ws)
     heartbeat(ws)
     recv_json(ws)
     ws.close()
-    assert _wait_until(lambda: sim.push_connections() == [])
+    assert wait_until(lambda: sim.push_connections() == [])
     bad = push.connect(MEETING, "stb" + "1" * 48)
     recv_close(bad)
     bad.close()
@@ -966,12 +946,12 @@ def test_call_log_and_frame_log_hold_no_token(sim, push):
         assert base64.b64encode(token.encode()).decode() not in dumped
 
 
-def test_frame_log_shape(sim, push):
+def test_frame_log_shape(sim, push, wait_until):
     ws, data, _fulls = subscribed(push)
     seq = heartbeat(ws)
     recv_json(ws)
     ws.close()
-    assert _wait_until(lambda: len([f for f in sim.frames if f["action"] == "close"]) == 2)
+    assert wait_until(lambda: len([f for f in sim.frames if f["action"] == "close"]) == 2)
     frames = sim.frames
     conn = frames[0]["connection"]
     assert all(f["connection"] == conn and f["conference_id"] == MEETING for f in frames)
@@ -1024,7 +1004,7 @@ def test_frame_log_is_cleared(sim, push):
     ws.close()
 
 
-def test_admin_lists_and_closes_push_channels(sim, push):
+def test_admin_lists_and_closes_push_channels(sim, push, wait_until):
     a, _d, _f = subscribed(push)
     b, _d, _f = subscribed(push, OTHER)
     with SimulatorAdmin(sim.url) as admin:
@@ -1041,7 +1021,7 @@ def test_admin_lists_and_closes_push_channels(sim, push):
         assert recv_close(b) == (4000, "test")
         r = requests.post(sim.url + "/_sim/push/close", timeout=10, json={"code": 1005})
         assert r.status_code == 400
-    assert _wait_until(lambda: sim.push_connections() == [])
+    assert wait_until(lambda: sim.push_connections() == [])
     assert sim.close_push() == 0
     for ws in (a, b):
         ws.close()

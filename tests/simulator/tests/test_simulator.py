@@ -31,12 +31,11 @@ import requests
 import yaml
 from cryptography import x509
 
-SIM_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if SIM_DIR not in sys.path:
-    sys.path.insert(0, SIM_DIR)
+from hwmeeting_sim import (ConfigError, DEMO_MEETINGS, Simulator, SimulatorAdmin,
+                           SimulatorAdminError)
 
-from hwmeeting_sim import (ConfigError, DEMO_MEETINGS, Simulator,  # noqa: E402
-                           SimulatorAdmin, SimulatorAdminError)
+# tests/simulator: where the command line runs from
+SIM_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 ACCOUNT, ACCOUNT_PASSWORD = "ops@example.com", "account-pw-not-secret"
 APP_ID, APP_KEY = "test-app", "test-app-key-not-secret"
@@ -202,12 +201,6 @@ def assert_gateway_headers(response):
     assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-Id"])
     assert RATE_HEADER.match(response.headers["X-APIG-Ratelimit-Api"])
     assert "Content-Length" in response.headers
-
-
-@pytest.fixture
-def sim():
-    with Simulator(config=copy.deepcopy(CONFIG)) as s:
-        yield s
 
 
 @pytest.fixture
@@ -671,16 +664,7 @@ def test_binds_loopback_only(sim):
     assert sim.url.startswith("http://127.0.0.1:")
 
 
-def _wait_until(predicate, limit=20.0):
-    """Poll for a condition the test then asserts; the limit only bounds a
-    failing run, nothing is measured."""
-    deadline = time.monotonic() + limit
-    while not predicate() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return predicate()
-
-
-def test_concurrent_requests_are_served_in_parallel(client, sim):
+def test_concurrent_requests_are_served_in_parallel(client, sim, wait_until):
     # Three calls held inside the simulator at once (an hour-long fault delay
     # each), and a fourth still answered: served in parallel, by order alone.
     sim.inject_fault("/nowhere", delay=3600, count=3)
@@ -692,7 +676,7 @@ def test_concurrent_requests_are_served_in_parallel(client, sim):
     threads = [threading.Thread(target=call) for _attempt in range(3)]
     for t in threads:
         t.start()
-    assert _wait_until(lambda: not sim._state.list_faults())   # all three are inside
+    assert wait_until(lambda: not sim._state.list_faults())   # all three are inside
     assert client.get("/nowhere").status_code == 404
     assert all(t.is_alive() for t in threads) and results == []
     assert [c["status"] for c in sim.calls] == [404]
@@ -882,7 +866,7 @@ def test_fault_validation(sim, kwargs):
 # delay and rate limit
 # ---------------------------------------------------------------------------
 
-def test_delay_applies_to_api_calls_not_admin(client, sim):
+def test_delay_applies_to_api_calls_not_admin(client, sim, wait_until):
     sim.configure(delay=0.3)
     client.get("/nowhere")
     client.get("/nowhere")
@@ -894,7 +878,7 @@ def test_delay_applies_to_api_calls_not_admin(client, sim):
                             args=(lambda: requests.get(sim.url + "/nowhere", timeout=7200),))
     held.start()
     # the session's keep-alive connection and the held one
-    assert _wait_until(lambda: len(sim._server.open_connections) == 2)
+    assert wait_until(lambda: len(sim._server.open_connections) == 2)
     assert client.get("/_sim/health").status_code == 200
     assert client.get("/_sim/calls").json()["calls"] == sim.calls   # not logged either
     assert held.is_alive() and len(sim.calls) == 2
@@ -1139,14 +1123,14 @@ def test_stop_is_idempotent_and_ends_open_connections(sim):
     conn.close()
 
 
-def test_stop_cuts_a_delay_short():
+def test_stop_cuts_a_delay_short(wait_until):
     # An hour-long delay: only a stop that cuts it short ends the call.
     s = Simulator(config=copy.deepcopy(CONFIG), delay=3600).start()
     outcome = []
     t = threading.Thread(target=lambda: outcome.append(
         _swallow(lambda: requests.get(s.url + "/x", timeout=7200))))
     t.start()
-    assert _wait_until(lambda: len(s._server.open_connections) == 1)   # it is inside
+    assert wait_until(lambda: len(s._server.open_connections) == 1)   # it is inside
     s.stop()
     t.join(60)
     assert not t.is_alive()                      # not an hour later
@@ -1227,12 +1211,6 @@ def test_demo_meetings_file():
 # ---------------------------------------------------------------------------
 # the admin interface and SimulatorAdmin
 # ---------------------------------------------------------------------------
-
-@pytest.fixture
-def tls_sim():
-    with Simulator(config=copy.deepcopy(CONFIG), tls=True) as s:
-        yield s
-
 
 def test_admin_client(tls_sim):
     sim = tls_sim
