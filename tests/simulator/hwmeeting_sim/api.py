@@ -108,6 +108,61 @@ def _now_ms():
     return int(time.time() * 1000)
 
 
+PATH_ACCOUNT_LOGIN = "/v1/usg/acs/auth/account"
+PATH_APP_LOGIN = "/v2/usg/acs/auth/appauth"
+
+
+def _body_field(body, name):
+    """A non-empty string field of a JSON object body, or None (no errors:
+    the gateway only peeks, the call itself judges the body)."""
+    try:
+        data = json.loads(body.decode("utf-8")) if body and body.strip() else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+    value = data.get(name) if isinstance(data, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def _basic_account(header):
+    """The account part of "Basic base64(account:password)", or None."""
+    if not header or not header.startswith("Basic "):
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+    account, sep, _password = decoded.partition(":")
+    return account if sep and account else None
+
+
+def caller_of(state, path, headers, body, client_ip):
+    """Who the gateway's per-API limit counts a call against: a label for
+    the call log, never a secret.
+
+    - a login call: the account ("account:NAME") or the App ID ("app:ID")
+      being logged in (the body's, else the Basic header's account);
+    - a call with an X-Access-Token this simulator issued (expired too):
+      the login it belongs to ("account:NAME", or "app:ID,user:U,corp:C"
+      without the empty parts);
+    - any other call (control-token calls, the control-token call itself,
+      unknown or missing tokens): the client's address ("ip:127.0.0.1").
+    """
+    if path == PATH_ACCOUNT_LOGIN:
+        account = (_body_field(body, "account")
+                   or _basic_account((headers.get("Authorization") or "").strip()))
+        if account:
+            return "account:" + account
+    elif path == PATH_APP_LOGIN:
+        app_id = _body_field(body, "appId")
+        if app_id:
+            return "app:" + app_id
+    token = (headers.get("X-Access-Token") or "").strip()
+    login = state.access_token_caller(token) if token else None
+    if login:
+        return login
+    return "ip:" + client_ip
+
+
 class Api(object):
     """The vendor calls; `routes` maps path -> {method: handler}."""
 
@@ -115,8 +170,8 @@ class Api(object):
         self.state = state
         self._ws_url = ws_url or (lambda: "")   # the push's base URL (server.py)
         self.routes = {
-            "/v1/usg/acs/auth/account": {"POST": self.account_login},
-            "/v2/usg/acs/auth/appauth": {"POST": self.app_login},
+            PATH_ACCOUNT_LOGIN: {"POST": self.account_login},
+            PATH_APP_LOGIN: {"POST": self.app_login},
             "/v1/mmc/management/conferences/online/confDetail": {"GET": self.conf_detail},
             "/v1/mmc/management/conferences/start": {"POST": self.start},
             "/v1/mmc/control/conferences/token": {"GET": self.conf_token},

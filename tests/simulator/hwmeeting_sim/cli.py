@@ -39,8 +39,14 @@ def _parser():
     p.add_argument("--conf-token-ttl", type=float,
                    default=state_mod.DEFAULT_CONF_TOKEN_TTL, metavar="SECONDS",
                    help="control token lifetime (default 1800)")
+    p.add_argument("--api-rate-limit", type=int, default=None, metavar="N",
+                   help="answer 429 past N calls of one API by one caller per "
+                        "--api-rate-window (default: off)")
+    p.add_argument("--api-rate-window", type=float,
+                   default=state_mod.DEFAULT_API_RATE_WINDOW, metavar="SECONDS",
+                   help="length of the per-API rate-limit window (default 60)")
     p.add_argument("--rate-limit", type=int, default=None, metavar="N",
-                   help="answer 429 past N API calls per second (default: off)")
+                   help="answer 429 past N API calls of all callers per second (default: off)")
     p.add_argument("--omit-fields", default="", metavar="LIST",
                    help="comma-separated confInfo fields realTimeInfo leaves out")
     p.add_argument("--write-json", action="store_true",
@@ -95,6 +101,8 @@ def main(argv=None):
                         state_change_delay=args.state_change_delay,
                         ws_token_ttl=args.ws_token_ttl,
                         push_heartbeat_timeout=args.push_heartbeat_timeout,
+                        api_rate_limit=args.api_rate_limit,
+                        api_rate_window=args.api_rate_window,
                         on_call=_print_call if args.log_calls else None)
     except (OSError, state_mod.ConfigError) as exc:
         print("hwmeeting-sim: %s" % exc, file=sys.stderr)

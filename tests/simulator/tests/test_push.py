@@ -764,7 +764,7 @@ def test_fault_on_the_ws_token_call(sim, push):
 def test_rate_limit_counts_ws_token_and_upgrade(sim, push, wait_until):
     data = push.control()
     # start from an empty window (the control-token call leaves it after a second)
-    assert wait_until(lambda: sim._state.rate_status()[0] == 1000)
+    assert wait_until(lambda: sim._state.rate_status(None, "")["all_remain"] == 1000)
     sim.configure(rate_limit=2)
     tmp = push.ws_token(MEETING, data["token"])                 # 1
     ws = push.connect(MEETING, tmp)                             # 2
@@ -772,6 +772,33 @@ def test_rate_limit_counts_ws_token_and_upgrade(sim, push, wait_until):
     assert r.status_code == 429
     assert [c["status"] for c in sim.calls[-3:]] == [200, 101, 429]
     ws.close()
+
+
+def test_api_rate_limit_does_not_count_the_upgrade(sim, push):
+    """The upgrade is the push server's, not an API of the gateway: the
+    per-API limit never counts or refuses it, and its answer carries only
+    the per-second header."""
+    sim.configure(api_rate_limit=2)
+    data, other = push.control(), push.control(OTHER)              # the token API: 2 of 2
+    assert push.get(TOKEN, params={"conferenceID": MEETING},
+                    headers={"X-Login-Type": "1", "X-Password": HOST_PW}).status_code == 429
+    tmp = [data["tmpWsToken"], other["tmpWsToken"]]
+    tmp += [push.ws_token(MEETING, data["token"]) for _c in range(2)]   # wsToken: 2 of 2
+    assert push.ws_token_call(MEETING, data["token"]).status_code == 429
+    sock, head = _raw_upgrade(sim, tmp[0])
+    sock.close()
+    assert head.startswith("HTTP/1.1 101 ")
+    assert re.search(r"(?im)^x-apig-ratelimit-api-allenv: remain:\d+,limit:1000,time:1 second\r$",
+                     head)
+    assert not re.search(r"(?im)^x-apig-ratelimit-api:", head)
+    channels = [push.connect(OTHER, tmp[1])] + [push.connect(MEETING, t) for t in tmp[2:]]
+    assert [ws.getstatus() for ws in channels] == [101, 101, 101]
+    upgrades = [c for c in sim.calls if c["path"] == PUSH]
+    assert [(c["status"], c["api"], c["caller"], c["remain"], c["limit"]) for c in upgrades] == [
+        (101, "GET " + PUSH, "ip:127.0.0.1", None, None)] * 4
+    assert [w["api"] for w in sim.rate_windows()] == ["GET " + TOKEN, "GET " + WS_TOKEN]
+    for ws in channels:
+        ws.close()
 
 
 def test_delay_setting_applies_to_the_upgrade(sim, push):
@@ -935,7 +962,9 @@ def test_call_log_and_frame_log_hold_no_token(sim, push, wait_until):
     upgrade = [c for c in sim.calls if c["path"] == PUSH][0]
     assert upgrade == {"method": "GET", "path": PUSH, "query": {"confID": MEETING},
                        "status": 101, "time": upgrade["time"],
-                       "request_id": upgrade["request_id"], "websocket": True}
+                       "request_id": upgrade["request_id"], "websocket": True,
+                       "api": "GET " + PUSH, "caller": "ip:127.0.0.1",
+                       "remain": None, "limit": None}
     # calls without the WebSocket are not marked
     assert all("websocket" not in c for c in sim.calls if c["path"] != PUSH)
     dumped = json.dumps([sim.calls, sim.frames, sim.push_connections()])

@@ -85,7 +85,12 @@ LIVE_PATH = "/v1/mmc/control/conferences/live"
 BROADCAST = "/v1/mmc/control/conferences/participants/broadcast"
 CANCEL = "/v1/mmc/control/conferences/cancelBroadcast"
 
-RATE_HEADER = re.compile(r"^remain:(\d+),limit:(\d+),time:1 second$")
+# X-APIG-Ratelimit-Api: this API, this caller (default window: a minute);
+# X-APIG-Ratelimit-Api-Allenv: every call of every caller, per second.
+RATE_HEADER = re.compile(r"^remain:(\d+),limit:(\d+),time:1 minute$")
+ALLENV_HEADER = re.compile(r"^remain:(\d+),limit:(\d+),time:1 second$")
+THROTTLED_MSG = ("The throttling threshold has been reached: policy user over ratelimit,"
+                 "limit:%d,time:%s")
 
 
 # ---------------------------------------------------------------------------
@@ -200,6 +205,7 @@ def assert_error(response, status, code=None):
 def assert_gateway_headers(response):
     assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-Id"])
     assert RATE_HEADER.match(response.headers["X-APIG-Ratelimit-Api"])
+    assert ALLENV_HEADER.match(response.headers["X-APIG-Ratelimit-Api-Allenv"])
     assert "Content-Length" in response.headers
 
 
@@ -653,6 +659,7 @@ def test_bad_http_framing(sim, framing):
         assert r.status in (400, 413)
         assert body["error_code"] == "SIM.INVALID_PARAMETER"
         assert RATE_HEADER.match(r.getheader("X-APIG-Ratelimit-Api"))
+        assert ALLENV_HEADER.match(r.getheader("X-APIG-Ratelimit-Api-Allenv"))
         assert r.will_close                        # the stream is out of step: closed
     finally:
         conn.close()
@@ -841,7 +848,9 @@ def test_fault_broken_body(client, sim):
 def test_fault_retry_after(client, sim):
     sim.inject_fault(DETAIL, retry_after="2")               # alone: a 429
     r = client.detail(LIVE)
-    assert_error(r, 429, "APIGW.0308")
+    body = assert_error(r, 429, "APIG.0308")
+    # the gateway's message, with this API's (nominal) limit and window
+    assert body["error_msg"] == THROTTLED_MSG % (1000000, "1 minute")
     assert r.headers["Retry-After"] == "2"
     sim.inject_fault(DETAIL, status=503, retry_after="1")
     r = client.detail(LIVE)
@@ -897,16 +906,21 @@ def test_delay_from_the_constructor():
 
 
 def test_rate_limit(client, sim):
+    """rate_limit: every call of every caller per sliding second, shown in
+    X-APIG-Ratelimit-Api-Allenv (each API's own window is not at issue)."""
     sim.configure(rate_limit=3)
     remains = []
     for _attempt in range(3):
         r = client.get("/nowhere")
         assert r.status_code == 404
-        remains.append(RATE_HEADER.match(r.headers["X-APIG-Ratelimit-Api"]).groups())
+        remains.append(ALLENV_HEADER.match(r.headers["X-APIG-Ratelimit-Api-Allenv"]).groups())
     assert remains == [("2", "3"), ("1", "3"), ("0", "3")]
     r = client.get(DETAIL)
-    assert_error(r, 429, "APIGW.0308")
-    assert r.headers["X-APIG-Ratelimit-Api"] == "remain:0,limit:3,time:1 second"
+    body = assert_error(r, 429, "APIG.0308")
+    assert body["error_msg"] == THROTTLED_MSG % (3, "1 second")
+    assert r.headers["X-APIG-Ratelimit-Api-Allenv"] == "remain:0,limit:3,time:1 second"
+    # DETAIL's own window: not counted, nothing used yet
+    assert r.headers["X-APIG-Ratelimit-Api"] == "remain:1000000,limit:1000000,time:1 minute"
     assert "Retry-After" not in r.headers
     assert sim.calls[-1]["status"] == 429
     # admin calls are not the gateway's business
@@ -1035,6 +1049,10 @@ def test_call_log(client, sim):
         ("POST", AUTH_ACCOUNT, 200), ("GET", DETAIL, 401)]
     assert calls[1]["query"] == {"conferenceID": LIVE}
     assert calls[0]["query"] == {}
+    # the gateway's view: which API, whose call, the rate limit as answered
+    assert [(c["api"], c["caller"], c["remain"], c["limit"]) for c in calls] == [
+        ("POST " + AUTH_ACCOUNT, "account:" + ACCOUNT, 999999, 1000000),
+        ("GET " + DETAIL, "ip:127.0.0.1", 999999, 1000000)]
     assert all(isinstance(c["time"], float) and abs(c["time"] - time.time()) < 60
                for c in calls)
     calls.append("mine")                           # a copy: the log is unchanged
@@ -1090,9 +1108,12 @@ def test_reset(client, sim, running):
     access = client.token()
     client.write("record", IDLE, running)
     sim.inject_fault(DETAIL, status=500)
-    sim.configure(delay=0.01, rate_limit=50)
+    sim.configure(delay=0.01, rate_limit=50, api_rate_limit=5, api_rate_window=30)
+    assert sim.rate_windows()
     issued = sim.issued_tokens()
     sim.reset()
+    assert sim.rate_windows() == []                               # windows forgotten
+    assert (sim.configure()["api_rate_limit"], sim.configure()["api_rate_window"]) == (None, 60.0)
     assert sim.meeting(IDLE)["state"] == "Schedule"
     assert sim.meeting(IDLE)["recording"] is False
     assert sim.calls == []
@@ -1336,7 +1357,8 @@ def test_cli_script_tls_sigterm(tmp_path):
     proc = _spawn([sys.executable, os.path.join(SIM_DIR, "run.py"), "--tls",
                    "--cert-dir", str(cert_dir), "--url-file", str(url_file),
                    "--log-calls", "--conf-token-ttl", "77", "--access-token-ttl", "88",
-                   "--rate-limit", "100", "--delay", "0"])
+                   "--rate-limit", "100", "--delay", "0", "--api-rate-limit", "7",
+                   "--api-rate-window", "5"])
     try:
         line = _readline(proc)
         match = LISTENING.match(line.rstrip("\n"))
@@ -1350,7 +1372,8 @@ def test_cli_script_tls_sigterm(tmp_path):
                               b"demo@example.com:demo-account-password-not-secret").decode()},
                           json={"account": "demo@example.com", "clientType": 72})
         assert r.status_code == 200 and r.json()["validPeriod"] == 88
-        assert r.headers["X-APIG-Ratelimit-Api"].endswith("limit:100,time:1 second")
+        assert r.headers["X-APIG-Ratelimit-Api-Allenv"].endswith("limit:100,time:1 second")
+        assert r.headers["X-APIG-Ratelimit-Api"] == "remain:6,limit:7,time:5 second"
         logged = _readline(proc)
         assert logged.strip() == "hwmeeting-sim call: POST %s -> 200" % AUTH_ACCOUNT
         with SimulatorAdmin(url, ca_path=ca) as admin:
@@ -1419,5 +1442,5 @@ def test_cli_help_lists_every_flag():
                  "--access-token-ttl", "--conf-token-ttl", "--rate-limit", "--url-file",
                  "--log-calls", "--omit-fields", "--write-json", "--error-style",
                  "--confinfo-state", "--state-change-delay", "--ws-token-ttl",
-                 "--push-heartbeat-timeout"):
+                 "--push-heartbeat-timeout", "--api-rate-limit", "--api-rate-window"):
         assert flag in out
