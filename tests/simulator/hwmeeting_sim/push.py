@@ -7,8 +7,9 @@ the socket to a `PushConnection`, which runs in that connection's thread:
 
 - the tmpToken (from wsToken or the control token's tmpWsToken) must be an
   unexpired, unused WebSocket token of that meeting, else close 1008;
-- `Subscribe` (its `data` a JSON string with conferenceID, subscribeType,
-  confToken "Basic base64(control token)") is answered
+- `Subscribe` (its `data` a JSON string, or object, with subscribeType,
+  confToken "Basic base64(control token)" or the raw control token, and
+  conferenceID, which may be absent) is answered
   `{"action": "Subscribe", "sequence": S, "data": {"returnCode": 0,
   "returnDesc": "SUCCESS"}}`, then one full message (msgMode 0) per
   subscribed type (ConfDynamicInfoNotify, ParticipantsNotify);
@@ -63,7 +64,7 @@ WRITE_TIMEOUT = 10.0
 RETURN_OK = {"returnCode": 0, "returnDesc": "SUCCESS"}
 # Own choices (the vendor documents no failure codes for Subscribe):
 RETURN_AUTH_FAILED = 1       # confToken or conferenceID not valid for this channel
-RETURN_BAD_REQUEST = 2       # data not a JSON string of the expected shape
+RETURN_BAD_REQUEST = 2       # data not a JSON object (or string of one) of the expected shape
 
 GARBAGE = "<html><body>502 Bad Gateway</body></html>"   # push="garbage": not JSON
 
@@ -654,16 +655,20 @@ class PushConnection(object):
                           action="Subscribe", sequence=seq, returnCode=code)
 
     def _subscribe(self, msg, seq):
+        # `data` as the vendor documents it (a JSON string), or as a JSON
+        # object, which clients built on JSON libraries send as well.
         data = msg.get("data")
         try:
-            if not isinstance(data, str):
-                raise ValueError("data must be a JSON string")
-            data = json.loads(data)
+            if isinstance(data, str):
+                data = json.loads(data)
             if not isinstance(data, dict):
-                raise ValueError("data must hold a JSON object")
+                raise ValueError("data must be a JSON object or a JSON string of one")
             types = data.get("subscribeType")
             if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
                 raise ValueError("subscribeType must be a list of strings")
+            conf_id = data.get("conferenceID")
+            if conf_id is not None and not isinstance(conf_id, str):
+                raise ValueError("conferenceID must be a string")
         except ValueError as exc:
             with self.hub.lock:
                 self._reply(seq, RETURN_BAD_REQUEST, "INVALID_PARAMETER: %s" % exc)
@@ -682,15 +687,22 @@ class PushConnection(object):
             self._subscribed(seq, types)
 
     def _conf_token_ok(self, data):
-        if data.get("conferenceID") != self.conf_id:
+        """conferenceID absent (null) or this channel's; confToken "Basic " +
+        base64(control token), or the raw control token (as real clients
+        send it), valid and of this meeting."""
+        conf_id = data.get("conferenceID")
+        if conf_id is not None and conf_id != self.conf_id:
             return False
         auth = data.get("confToken")
-        if not isinstance(auth, str) or not auth.startswith("Basic "):
+        if not isinstance(auth, str) or not auth.strip():
             return False
-        try:
-            token = base64.b64decode(auth[6:].strip(), validate=True).decode("utf-8")
-        except (binascii.Error, ValueError):
-            return False
+        if auth.startswith("Basic "):
+            try:
+                token = base64.b64decode(auth[6:].strip(), validate=True).decode("utf-8")
+            except (binascii.Error, ValueError):
+                return False
+        else:
+            token = auth.strip()
         record = self.hub.state.check_control_token(token)
         return isinstance(record, dict) and record["conference_id"] == self.conf_id
 

@@ -120,11 +120,19 @@ class Push(object):
         return self.put(CONTROL + "cancelBroadcast", params=params, headers=headers)
 
 
-def subscribe_frame(control_token, conf_id=MEETING, types=TYPES, seq=SEQ, raw_token=False):
+ABSENT = object()     # subscribe_frame(conf_id=ABSENT): no conferenceID at all
+
+
+def subscribe_frame(control_token, conf_id=MEETING, types=TYPES, seq=SEQ, raw_token=False,
+                    as_object=False):
+    """A Subscribe: `data` a JSON string as documented (or an object), the
+    confToken "Basic base64(token)" as documented (or `raw_token` as given)."""
     conf_token = control_token if raw_token else (
         "Basic " + base64.b64encode(control_token.encode()).decode())
-    data = {"conferenceID": conf_id, "subscribeType": list(types), "confToken": conf_token}
-    return json.dumps({"sequence": seq, "action": "Subscribe", "data": json.dumps(data)})
+    data = {} if conf_id is ABSENT else {"conferenceID": conf_id}
+    data.update({"subscribeType": list(types), "confToken": conf_token})
+    return json.dumps({"sequence": seq, "action": "Subscribe",
+                       "data": data if as_object else json.dumps(data)})
 
 
 def recv_json(ws):
@@ -358,25 +366,59 @@ def test_subscribe_one_type_gets_one_full_message(sim, push):
     ws.close()
 
 
-@pytest.mark.parametrize("case", ["not Basic", "raw token", "other meeting's token",
-                                  "expired control token", "other conferenceID",
-                                  "bogus base64"])
+@pytest.mark.parametrize("conf_id", ["absent", "null", "the channel's"])
+@pytest.mark.parametrize("raw_token", [False, True], ids=["Basic base64", "raw token"])
+@pytest.mark.parametrize("as_object", [False, True], ids=["data string", "data object"])
+def test_subscribe_as_real_clients_send_it(sim, push, conf_id, raw_token, as_object):
+    """conferenceID absent (the channel's confID stands), null or the
+    channel's; confToken documented or raw; data a JSON string or object."""
+    ws, data = push.open()
+    conf = {"absent": ABSENT, "null": None, "the channel's": MEETING}[conf_id]
+    ws.send(subscribe_frame(data["token"], conf, raw_token=raw_token, as_object=as_object))
+    assert recv_json(ws) == {"action": "Subscribe", "sequence": SEQ,
+                             "data": {"returnCode": 0, "returnDesc": "SUCCESS"}}
+    fulls = [recv_json(ws) for _t in TYPES]
+    assert [(m["action"], m["msgMode"], m["confID"]) for m in fulls] == [
+        (t, 0, MEETING) for t in TYPES]
+    assert sim.push_connections()[0]["subscribed"] == list(TYPES)
+    ws.close()
+
+
+@pytest.mark.parametrize("case", ["not Basic", "other meeting's token",
+                                  "other meeting's raw token", "expired control token",
+                                  "expired raw token", "bogus raw token",
+                                  "other conferenceID", "other conferenceID, data object",
+                                  "no conferenceID, other meeting's token",
+                                  "empty conferenceID", "empty confToken", "bogus base64"])
 def test_subscribe_with_a_bad_conf_token(sim, push, case):
     ws, data = push.open()
-    token, conf_id, raw = data["token"], MEETING, False
+    token, conf_id, raw, as_object = data["token"], MEETING, False, False
     if case == "not Basic":
         token, raw = "Bearer " + token, True
-    elif case == "raw token":
-        raw = True
     elif case == "other meeting's token":
         token = push.control(OTHER)["token"]
+    elif case == "other meeting's raw token":
+        token, raw = push.control(OTHER)["token"], True
     elif case == "expired control token":
         sim.expire_tokens("control")
+    elif case == "expired raw token":
+        sim.expire_tokens("control")
+        raw = True
+    elif case == "bogus raw token":
+        token, raw = "stb" + "0" * 48, True
     elif case == "other conferenceID":
         conf_id = OTHER
+    elif case == "other conferenceID, data object":
+        conf_id, as_object = OTHER, True
+    elif case == "no conferenceID, other meeting's token":
+        token, conf_id = push.control(OTHER)["token"], ABSENT
+    elif case == "empty conferenceID":
+        conf_id = ""
+    elif case == "empty confToken":
+        token, raw = "", True
     else:
         token, raw = "Basic %%%not-base64", True
-    ws.send(subscribe_frame(token, conf_id, raw_token=raw))
+    ws.send(subscribe_frame(token, conf_id, raw_token=raw, as_object=as_object))
     reply = recv_json(ws)
     assert reply["action"] == "Subscribe" and reply["sequence"] == SEQ
     assert reply["data"]["returnCode"] != 0
@@ -385,9 +427,10 @@ def test_subscribe_with_a_bad_conf_token(sim, push, case):
     ws.close()
 
 
-@pytest.mark.parametrize("data", [{"conferenceID": MEETING}, "not json", "[1, 2]",
+@pytest.mark.parametrize("data", [{"conferenceID": MEETING}, "not json", "[1, 2]", [1, 2], None,
                                   json.dumps({"conferenceID": MEETING,
-                                              "subscribeType": "ParticipantsNotify"})])
+                                              "subscribeType": "ParticipantsNotify"}),
+                                  {"conferenceID": int(MEETING), "subscribeType": list(TYPES)}])
 def test_subscribe_with_malformed_data(sim, push, data):
     ws, control = push.open()
     ws.send(json.dumps({"sequence": "7", "action": "Subscribe", "data": data}))
