@@ -400,15 +400,24 @@ class PushConnection(object):
         self.out.append(("close", code, reason))
         self._wake()
 
+    def _send_participants(self, msg_mode, version, data):
+        """ParticipantsNotify: `data` a list, or (push_participants_data
+        "string") a JSON string of it, as fastjson-based servers send it."""
+        style = self.hub.state.settings["push_participants_data"]
+        if style == "string":
+            data = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        self.enqueue_json(self.hub.message(PARTICIPANTS, self.conf_id, msg_mode, version,
+                                           {"data": data}),
+                          action=PARTICIPANTS, msgMode=msg_mode, dataType=style)
+
     def send_full(self, views):
         dyn, parts = views
         if DYNAMIC in self.subscribed:
             self.enqueue_json(self.hub.message(DYNAMIC, self.conf_id, 0, 0, dyn),
                               action=DYNAMIC, msgMode=0)
         if PARTICIPANTS in self.subscribed:
-            data = [{"pid": pid, "mode": 0, "pinfoMap": info} for pid, info in parts.items()]
-            self.enqueue_json(self.hub.message(PARTICIPANTS, self.conf_id, 0, 0, {"data": data}),
-                              action=PARTICIPANTS, msgMode=0)
+            self._send_participants(0, 0, [{"pid": pid, "mode": 0, "pinfoMap": info}
+                                           for pid, info in parts.items()])
 
     def send_changes(self, old, new):
         (old_dyn, old_parts), (new_dyn, new_parts) = old, new
@@ -433,9 +442,7 @@ class PushConnection(object):
                     data.append({"pid": pid, "mode": 1, "pinfoMap": {}})
             if data:
                 self.version += 1
-                self.enqueue_json(self.hub.message(PARTICIPANTS, self.conf_id, 1,
-                                                   self.version, {"data": data}),
-                                  action=PARTICIPANTS, msgMode=1)
+                self._send_participants(1, self.version, data)
 
     # -- the connection's own thread ---------------------------------------------------
 
@@ -650,9 +657,19 @@ class PushConnection(object):
         # anything else: ignored, as a server ignores actions it does not know
 
     def _reply(self, seq, code, desc):
-        self.enqueue_json({"action": "Subscribe", "sequence": seq,
-                           "data": {"returnCode": code, "returnDesc": desc}},
-                          action="Subscribe", sequence=seq, returnCode=code)
+        """The Subscribe reply, spelled as push_subscribe_reply says: "object"
+        (documented), "string" (data a JSON string of it), "space" (the key
+        "returnDesc " as in the vendor's example) or "none" (no reply at all,
+        for success and failure alike)."""
+        style = self.hub.state.settings["push_subscribe_reply"]
+        if style == "none":
+            return
+        data = collections.OrderedDict([
+            ("returnCode", code), ("returnDesc " if style == "space" else "returnDesc", desc)])
+        if style == "string":
+            data = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        self.enqueue_json({"action": "Subscribe", "sequence": seq, "data": data},
+                          action="Subscribe", sequence=seq, returnCode=code, reply=style)
 
     def _subscribe(self, msg, seq):
         # `data` as the vendor documents it (a JSON string), or as a JSON

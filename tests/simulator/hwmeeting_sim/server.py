@@ -521,7 +521,8 @@ class Simulator(object):
                  rate_limit_retry_after=False, on_call=None, confinfo_state=False,
                  state_change_delay=0.0, ws_token_ttl=state_mod.DEFAULT_WS_TOKEN_TTL,
                  push_heartbeat_timeout=state_mod.DEFAULT_PUSH_HEARTBEAT_TIMEOUT,
-                 api_rate_limit=None, api_rate_window=state_mod.DEFAULT_API_RATE_WINDOW):
+                 api_rate_limit=None, api_rate_window=state_mod.DEFAULT_API_RATE_WINDOW,
+                 push_subscribe_reply="object", push_participants_data="list"):
         if meetings_file is not None and config is not None:
             raise ValueError("give meetings_file or config, not both")
         if config is None:
@@ -540,6 +541,8 @@ class Simulator(object):
             "confinfo_state": confinfo_state, "state_change_delay": state_change_delay,
             "ws_token_ttl": ws_token_ttl, "push_heartbeat_timeout": push_heartbeat_timeout,
             "api_rate_limit": api_rate_limit, "api_rate_window": api_rate_window,
+            "push_subscribe_reply": push_subscribe_reply,
+            "push_participants_data": push_participants_data,
         })
         self._api = api_mod.Api(self._state, ws_url=lambda: self.ws_url)
         self._push = push_mod.PushHub(self._state)
@@ -681,8 +684,8 @@ class Simulator(object):
         """Change delay, api_rate_limit, api_rate_window, rate_limit,
         rate_limit_retry_after, access_token_ttl, conf_token_ttl,
         omit_fields, write_json, error_style, confinfo_state,
-        state_change_delay, ws_token_ttl or push_heartbeat_timeout;
-        returns every setting."""
+        state_change_delay, ws_token_ttl, push_heartbeat_timeout,
+        push_subscribe_reply or push_participants_data; returns every setting."""
         return self._state.configure(**settings)
 
     def rate_windows(self):

@@ -39,6 +39,12 @@ DEFAULT_PUSH_HEARTBEAT_TIMEOUT = 180.0   # the vendor: "at least one every 180 s
 # The WebSocket of the meeting-status push (push.py); faults may name it.
 PUSH_PATH = "/cms/open/websocket/confctl/increment/conn"
 PUSH_FAULTS = ("close", "no_full", "garbage")
+# How the push spells its Subscribe reply: `data` an object (default), a JSON
+# string of it, the object with the vendor example's "returnDesc " key, or
+# no reply at all.
+PUSH_SUBSCRIBE_REPLIES = ("object", "string", "space", "none")
+# ParticipantsNotify's `data`: a list (default) or a JSON string of it.
+PUSH_PARTICIPANTS_DATA = ("list", "string")
 
 DEFAULT_API_RATE_WINDOW = 60.0          # the vendor's gateway: "limit:100,time:1 minute"
 
@@ -60,6 +66,8 @@ DEFAULT_SETTINGS = {
     "state_change_delay": 0.0,       # seconds between a write's answer and its effect
     "ws_token_ttl": DEFAULT_WS_TOKEN_TTL,
     "push_heartbeat_timeout": DEFAULT_PUSH_HEARTBEAT_TIMEOUT,
+    "push_subscribe_reply": "object",   # one of PUSH_SUBSCRIBE_REPLIES
+    "push_participants_data": "list",   # one of PUSH_PARTICIPANTS_DATA
 }
 
 # Shown while a rate limit is off: a gateway always sends its headers, and a
@@ -390,6 +398,12 @@ def normalize_settings(updates, current=None):
         elif key == "error_style":
             if value not in ERROR_STYLES:
                 raise ConfigError("error_style must be one of %s" % ", ".join(ERROR_STYLES))
+        elif key in ("push_subscribe_reply", "push_participants_data"):
+            choices = (PUSH_SUBSCRIBE_REPLIES if key == "push_subscribe_reply"
+                       else PUSH_PARTICIPANTS_DATA)
+            if not isinstance(value, str) or value not in choices:
+                raise ConfigError("%s must be one of %s, not %r"
+                                  % (key, ", ".join(choices), value))
         settings[key] = value
     return settings
 

@@ -366,6 +366,109 @@ def test_subscribe_one_type_gets_one_full_message(sim, push):
     ws.close()
 
 
+@pytest.mark.parametrize("style,expected", [
+    ("object", {"returnCode": 0, "returnDesc": "SUCCESS"}),
+    ("string", json.dumps({"returnCode": 0, "returnDesc": "SUCCESS"}, separators=(",", ":"))),
+    ("space", {"returnCode": 0, "returnDesc ": "SUCCESS"}),
+    ("none", None),
+])
+def test_subscribe_reply_styles(sim, push, style, expected):
+    assert sim.configure()["push_subscribe_reply"] == "object"          # the default
+    sim.configure(push_subscribe_reply=style)
+    ws, data = push.open()
+    ws.send(subscribe_frame(data["token"]))
+    first = recv_json(ws)
+    if expected is None:                      # no reply: the full messages come all the same
+        fulls = [first, recv_json(ws)]
+    else:
+        assert first == {"action": "Subscribe", "sequence": SEQ, "data": expected}
+        fulls = [recv_json(ws) for _t in TYPES]
+    assert [m["action"] for m in fulls] == list(TYPES)
+    replies = [f for f in frames_of(sim, direction="out") if f["action"] == "Subscribe"]
+    if expected is None:
+        assert replies == []
+    else:
+        assert [(f["returnCode"], f["reply"]) for f in replies] == [(0, style)]
+    ws.close()
+
+
+@pytest.mark.parametrize("style", ["string", "space", "none"])
+def test_subscribe_failures_in_each_reply_style(sim, push, style):
+    sim.configure(push_subscribe_reply=style)
+    ws, data = push.open()
+    ws.send(json.dumps({"sequence": "8", "action": "Subscribe", "data": "not json"}))
+    if style != "none":
+        reply = recv_json(ws)["data"]
+        reply = json.loads(reply) if style == "string" else reply
+        assert reply["returnCode"] == 2
+        key = "returnDesc " if style == "space" else "returnDesc"
+        assert reply[key].startswith("INVALID_PARAMETER") and len(reply) == 2
+    next_non_heartbeat_is_none(ws)            # (no reply at all with "none")
+    ws.send(subscribe_frame("stb" + "0" * 48, raw_token=True))
+    if style != "none":
+        reply = recv_json(ws)["data"]
+        assert (json.loads(reply) if style == "string" else reply)["returnCode"] == 1
+    assert recv_close(ws) == (1008, "authentication failed")
+    ws.close()
+
+
+@pytest.mark.parametrize("style", ["list", "string"])
+def test_participants_data_styles(sim, push, style):
+    assert sim.configure()["push_participants_data"] == "list"          # the default
+    sim.configure(push_participants_data=style)
+    ws, data, fulls = subscribed(push)
+    full = fulls[1]["data"]
+    assert isinstance(full, str if style == "string" else list)
+    full = json.loads(full) if style == "string" else full
+    assert [p["pid"] for p in full] == [CHAIR, SPEAKER, CALLING]
+    assert full[0]["pinfoMap"]["NAME"] == "Chair"
+    push.write("broadcast", data["token"], pid=SPEAKER)
+    parts = [recv_json(ws) for _m in range(2)][1]           # after ConfDynamicInfoNotify
+    increment = json.loads(parts["data"]) if style == "string" else parts["data"]
+    assert isinstance(parts["data"], str if style == "string" else list)
+    assert increment == [{"pid": SPEAKER, "mode": 0, "pinfoMap": {"BROADCAST": "1"}}]
+    logged = [(f["msgMode"], f["dataType"]) for f in frames_of(sim, direction="out")
+              if f["action"] == "ParticipantsNotify"]
+    assert logged == [(0, style), (1, style)]
+    ws.close()
+
+
+def test_push_styles_change_for_open_channels_and_are_validated(sim, push):
+    ws, data, _fulls = subscribed(push)
+    with SimulatorAdmin(sim.url) as admin:
+        config = admin.configure(push_participants_data="string", push_subscribe_reply="space")
+        assert (config["push_participants_data"], config["push_subscribe_reply"]) == (
+            "string", "space")
+        push.write("broadcast", data["token"], pid=CHAIR)
+        parts = [recv_json(ws) for _m in range(2)][1]           # after ConfDynamicInfoNotify
+        assert json.loads(parts["data"])[0]["pid"] == CHAIR          # the next message
+        ws.send(subscribe_frame(data["token"], seq="9"))             # a second Subscribe
+        assert recv_json(ws)["data"] == {"returnCode": 0, "returnDesc ": "SUCCESS"}
+        for bad in ({"push_subscribe_reply": "loud"}, {"push_subscribe_reply": None},
+                    {"push_participants_data": "dict"}, {"push_participants_data": 1}):
+            r = requests.post(sim.url + "/_sim/config", json=bad, timeout=10)
+            assert r.status_code == 400, bad
+            with pytest.raises(ConfigError):
+                sim.configure(**bad)
+            with pytest.raises(ConfigError):
+                Simulator(config=CONFIG, **bad)
+        assert admin.settings()["push_subscribe_reply"] == "space"
+    ws.close()
+
+
+def test_push_styles_from_the_constructor():
+    with Simulator(config=copy.deepcopy(CONFIG), push_subscribe_reply="string",
+                   push_participants_data="string") as s:
+        ws, data = Push(s).open()
+        ws.send(subscribe_frame(data["token"]))
+        assert json.loads(recv_json(ws)["data"])["returnCode"] == 0
+        recv_json(ws)
+        assert isinstance(recv_json(ws)["data"], str)
+        ws.close()
+        s.reset()                                            # back to these settings
+        assert s.configure()["push_subscribe_reply"] == "string"
+
+
 @pytest.mark.parametrize("conf_id", ["absent", "null", "the channel's"])
 @pytest.mark.parametrize("raw_token", [False, True], ids=["Basic base64", "raw token"])
 @pytest.mark.parametrize("as_object", [False, True], ids=["data string", "data object"])

@@ -1393,7 +1393,8 @@ def test_cli_module_sigint(tmp_path):
     proc = _spawn([sys.executable, "-m", "hwmeeting_sim", "--meetings", str(meetings),
                    "--port", "0", "--omit-fields", "recState,mode", "--write-json",
                    "--confinfo-state", "--state-change-delay", "0.25", "--ws-token-ttl", "5",
-                   "--push-heartbeat-timeout", "7"],
+                   "--push-heartbeat-timeout", "7", "--push-subscribe-reply", "space",
+                   "--push-participants-data", "string"],
                   env=env)
     try:
         match = LISTENING.match(_readline(proc).rstrip("\n"))
@@ -1409,6 +1410,8 @@ def test_cli_module_sigint(tmp_path):
         settings = SimulatorAdmin(url).settings()
         assert (settings["state_change_delay"], settings["ws_token_ttl"],
                 settings["push_heartbeat_timeout"]) == (0.25, 5.0, 7.0)
+        assert (settings["push_subscribe_reply"], settings["push_participants_data"]) == (
+            "space", "string")
         r = requests.put(url + CANCEL, params={"conferenceID": LIVE}, timeout=10,
                          headers={"X-Conference-Authorization": token})
         assert r.json()["returnCode"] == 0
@@ -1442,5 +1445,6 @@ def test_cli_help_lists_every_flag():
                  "--access-token-ttl", "--conf-token-ttl", "--rate-limit", "--url-file",
                  "--log-calls", "--omit-fields", "--write-json", "--error-style",
                  "--confinfo-state", "--state-change-delay", "--ws-token-ttl",
-                 "--push-heartbeat-timeout", "--api-rate-limit", "--api-rate-window"):
+                 "--push-heartbeat-timeout", "--api-rate-limit", "--api-rate-window",
+                 "--push-subscribe-reply", "--push-participants-data"):
         assert flag in out
