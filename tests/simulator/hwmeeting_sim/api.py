@@ -455,7 +455,9 @@ class Api(object):
                 "attendees": [{"accountID": a["account_id"], "userUUID": a["user_uuid"],
                                "name": a["name"], "phone": a["phone"]}
                               for a in meeting["attendees"]],
-                "participants": [dict(p) for p in meeting["participants"]],
+                # as the vendor documents them: the camera is the push's only
+                "participants": [{k: v for k, v in p.items() if k != "camera"}
+                                 for p in meeting["participants"]],
                 "confInfo": conf_info,
             })
 

@@ -236,6 +236,7 @@ class PushHub(object):
                 ("ROLE", _flag(p["pid"] == meeting["chair_id"])),
                 ("STATE", str(p["state"])), ("HAND", str(p["hand"])),
                 ("MUTE", str(p["mute"])), ("VIDEO", str(p["video"])),
+                ("CAMERASTATE", _flag(p["camera"])),
                 ("BROADCAST", _flag(meeting["broadcast_pid"]
                                     and p["pid"] == meeting["broadcast_pid"])),
                 ("ROLLCALL", "0"), ("SHARE", "0"),

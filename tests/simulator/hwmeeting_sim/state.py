@@ -167,17 +167,21 @@ def normalize_omit_fields(value, what="omit_fields"):
 def normalize_participant(raw, what):
     if not isinstance(raw, dict):
         raise ConfigError("%s must be a mapping" % what)
-    unknown = set(raw) - {"pid", "name", "phone", "state", "video", "mute", "hand"}
+    unknown = set(raw) - {"pid", "name", "phone", "state", "video", "mute", "hand", "camera"}
     if unknown:
         raise ConfigError("%s: unknown keys %s" % (what, sorted(unknown)))
+    video = _want_int(raw.get("video", 1), what + ".video")
+    camera = raw.get("camera")
     return {
         "pid": _want_str(raw.get("pid"), what + ".pid", allow_empty=False),
         "name": _want_str(raw.get("name", ""), what + ".name"),
         "phone": _want_str(raw.get("phone", ""), what + ".phone"),
         "state": _want_int(raw.get("state", 0), what + ".state"),
-        "video": _want_int(raw.get("video", 1), what + ".video"),
+        "video": video,
         "mute": _want_int(raw.get("mute", 0), what + ".mute"),
         "hand": _want_int(raw.get("hand", 0), what + ".hand"),
+        # the push's pinfoMap CAMERASTATE (camera on/off); as video when not given
+        "camera": bool(video) if camera is None else _want_bool(camera, what + ".camera"),
     }
 
 

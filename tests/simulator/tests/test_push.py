@@ -22,7 +22,7 @@ import pytest
 import requests
 import websocket
 
-from hwmeeting_sim import ConfigError, Simulator, SimulatorAdmin
+from hwmeeting_sim import ConfigError, Simulator, SimulatorAdmin, SimulatorAdminError
 
 HOST_PW = "111111"
 MEETING, OTHER, IDLE = "200000001", "200000002", "200000003"
@@ -34,7 +34,8 @@ CONFIG = {
          "chair_id": CHAIR, "co_hosts": [SPEAKER],
          "participants": [
              {"pid": CHAIR, "name": "Chair", "phone": "+1001"},
-             {"pid": SPEAKER, "name": "Speaker", "phone": "+1002", "mute": 1, "hand": 1},
+             {"pid": SPEAKER, "name": "Speaker", "phone": "+1002", "mute": 1, "hand": 1,
+              "camera": False},                            # video on, camera off
              {"pid": CALLING, "name": "Being Called", "phone": "+1003", "state": 1,
               "video": 0},
          ]},
@@ -345,6 +346,11 @@ def test_subscribe_reply_and_full_messages(sim, push):
     chair, speaker, calling = [p["pinfoMap"] for p in parts["data"]]
     assert (chair["NAME"], chair["TEL"], chair["ROLE"], chair["STATE"]) == (
         "Chair", "+1001", "1", "0")
+    assert list(chair) == ["NAME", "TEL", "ROLE", "STATE", "HAND", "MUTE", "VIDEO",
+                           "CAMERASTATE", "BROADCAST", "ROLLCALL", "SHARE"]
+    # CAMERASTATE: the file's camera, or as video when it names none
+    assert (chair["CAMERASTATE"], speaker["CAMERASTATE"], calling["CAMERASTATE"]) == (
+        "1", "0", "0")
     assert (speaker["ROLE"], speaker["MUTE"], speaker["HAND"], speaker["VIDEO"],
             speaker["BROADCAST"]) == ("0", "1", "1", "1", "0")
     assert (calling["STATE"], calling["VIDEO"]) == ("1", "0")    # being called: listed too
@@ -650,7 +656,8 @@ def test_incrementals_for_admin_changes(sim, push):
         {"pid": CHAIR, "mode": 0, "pinfoMap": {"MUTE": "1"}},
         {"pid": "pid-new", "mode": 0, "pinfoMap": {
             "NAME": "Newcomer", "TEL": "+1004", "ROLE": "0", "STATE": "0", "HAND": "0",
-            "MUTE": "0", "VIDEO": "1", "BROADCAST": "0", "ROLLCALL": "0", "SHARE": "0"}},
+            "MUTE": "0", "VIDEO": "1", "CAMERASTATE": "1", "BROADCAST": "0", "ROLLCALL": "0",
+            "SHARE": "0"}},
         {"pid": CALLING, "mode": 1, "pinfoMap": {}},
     ]
     # the chair moves: ROLE follows chair_id
@@ -662,6 +669,52 @@ def test_incrementals_for_admin_changes(sim, push):
     sim.set_meeting(MEETING, subject="Renamed", live=True)
     next_non_heartbeat_is_none(ws)
     ws.close()
+
+
+def test_camera_changes_are_pushed(sim, push):
+    ws, _data, _fulls = subscribed(push)
+    participants = copy.deepcopy(CONFIG["meetings"][0]["participants"])
+    participants[1]["camera"] = True                         # the speaker's camera goes on
+    assert sim.set_meeting(MEETING, participants=participants)["participants"][1]["camera"]
+    assert recv_json(ws)["data"] == [{"pid": SPEAKER, "mode": 0,
+                                      "pinfoMap": {"CAMERASTATE": "1"}}]
+    participants[1]["video"] = 0                             # video alone: the camera stays
+    sim.set_meeting(MEETING, participants=participants)
+    assert recv_json(ws)["data"] == [{"pid": SPEAKER, "mode": 0, "pinfoMap": {"VIDEO": "0"}}]
+    participants[0]["video"] = 0                             # no camera given: it follows video
+    sim.set_meeting(MEETING, participants=participants)
+    assert recv_json(ws)["data"] == [{"pid": CHAIR, "mode": 0,
+                                      "pinfoMap": {"VIDEO": "0", "CAMERASTATE": "0"}}]
+    # through the admin interface, which shows the field too
+    participants[0]["camera"] = True
+    r = requests.patch(sim.url + "/_sim/meetings/" + MEETING, timeout=10,
+                       json={"participants": participants})
+    assert r.json()["meeting"]["participants"][0]["camera"] is True
+    assert recv_json(ws)["data"] == [{"pid": CHAIR, "mode": 0,
+                                      "pinfoMap": {"CAMERASTATE": "1"}}]
+    with SimulatorAdmin(sim.url) as admin:
+        assert [p["camera"] for p in admin.meeting(MEETING)["participants"]] == [
+            True, True, False]
+        participants[0]["camera"] = "off"
+        with pytest.raises(SimulatorAdminError) as err:
+            admin.set_meeting(MEETING, participants=participants)
+        assert err.value.status == 400
+    with pytest.raises(ConfigError):
+        sim.set_meeting(MEETING, participants=participants)
+    ws.close()
+
+
+def test_camera_from_a_meetings_file(tmp_path):
+    path = tmp_path / "meetings.yml"
+    path.write_text('meetings:\n  - {id: "%s", host_password: "%s", state: Created,\n'
+                    '     participants: [{pid: a, video: 1, camera: false}, {pid: b, video: 0},\n'
+                    '                    {pid: c, video: 0, camera: true}]}\n'
+                    % (MEETING, HOST_PW))
+    with Simulator(meetings_file=str(path)) as s:
+        assert [p["camera"] for p in s.meeting(MEETING)["participants"]] == [False, False, True]
+        ws, _data, fulls = subscribed(Push(s))
+        assert [p["pinfoMap"]["CAMERASTATE"] for p in fulls[1]["data"]] == ["0", "0", "1"]
+        ws.close()
 
 
 def test_incrementals_through_the_admin_interface(sim, push):

@@ -479,6 +479,9 @@ def test_realtime_info_lists_attendees_and_participants(client, running):
                                   "name": "Chair", "phone": "+1001"}]
     assert [p["pid"] for p in body["participants"]] == ["pid-chair", SPEAKER, CALLING]
     assert body["participants"][2]["state"] == 1
+    # the fields the vendor documents; the camera is the push's alone
+    assert all(set(p) == {"pid", "name", "phone", "state", "video", "mute", "hand"}
+               for p in body["participants"])
     assert body["confInfo"] == {"chairID": "pid-chair", "coHosts": ["pid-cohost"]}
 
 
@@ -1086,11 +1089,14 @@ def test_meeting_and_set_meeting(sim):
                               participants=[{"pid": "p9", "name": "New"}])
     assert updated["recording"] is True
     assert updated["participants"] == [{"pid": "p9", "name": "New", "phone": "",
-                                        "state": 0, "video": 1, "mute": 0, "hand": 0}]
+                                        "state": 0, "video": 1, "mute": 0, "hand": 0,
+                                        "camera": True}]
     with pytest.raises(KeyError):
         sim.meeting("123")
     for bad in ({"state": "Running"}, {"mode": "GRID"}, {"recording": "yes"},
-                {"color": "red"}, {"participants": [{"name": "no pid"}]}):
+                {"color": "red"}, {"participants": [{"name": "no pid"}]},
+                {"participants": [{"pid": "p9", "camera": 1}]},
+                {"participants": [{"pid": "p9", "camera": "on"}]}):
         with pytest.raises(ConfigError):
             sim.set_meeting(IDLE, **bad)
 
