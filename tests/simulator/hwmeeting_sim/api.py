@@ -1,8 +1,9 @@
-"""The Huawei Cloud Meeting calls of API.md, as functions over the State.
+"""The Huawei Cloud Meeting calls of the service contract
+(docs/dev/service_contract.md), as functions over the State.
 
 Each handler takes a Request and returns an Answer; the HTTP layer (server.py)
-does the rest (headers, delay, faults, rate limit, call log).  Codes and
-checks follow API.md; where API.md is silent the simulator's own choices are
+does the rest (headers, delay, faults, rate limits, call log).  Codes and
+checks follow the contract; where it is silent the simulator's own choices are
 marked "own choice" and listed in README.md.
 """
 
@@ -15,7 +16,7 @@ import secrets
 import time
 
 # -- error codes -------------------------------------------------------------
-# From API.md ("Errors" and "Answers the modules must tell apart"):
+# From the contract ("Errors" and "Answers the modules must tell apart"):
 CONF_NOT_FOUND_OR_AUTH_FAILED = ("MMC.111072065", "CONF_NOT_FOUND_OR_AUTH_FAILED")
 CONF_NOT_EXIST = ("MMC.111070005", "CONF_NOT_EXIST")
 CONF_ENDED = ("MMC.111072006", "CONF_HAS_ENDED")
@@ -23,7 +24,7 @@ CONF_PASSWORD_EMPTY = ("MMC.111070009", "CONF_PASSWORD_IS_EMPTY")
 ACCOUNT_AUTH_FAILED = ("USG.206010000", "Account or password is incorrect")
 APPID_AUTH_FAILED = ("USG.206010025", "App ID authentication failed")
 APPID_AUTH_EXPIRED = ("USG.206010057", "App ID authentication expired")
-# Own choices (API.md only says "401, code varies" / "400"):
+# Own choices (the contract only says "401, code varies" / "400"):
 ACCESS_TOKEN_INVALID = "USG.201040001"
 CONTROL_TOKEN_INVALID = "MMC.111070001"
 INVALID_PARAMETER = "SIM.INVALID_PARAMETER"
@@ -74,7 +75,7 @@ def _bad(message):
 
 
 def error_body(code, message, style="error_code"):
-    """The error body in one of the spellings gateways use (API.md)."""
+    """The error body in one of the spellings gateways use (the contract's "Errors")."""
     if style == "errorCode":
         return {"errorCode": code, "errorMsg": message}
     if style == "code":
@@ -308,7 +309,7 @@ class Api(object):
         message = ":".join(fields + [str(expire_time), nonce])
         expected = hmac.new(app["app_key"].encode("utf-8"), message.encode("utf-8"),
                             hashlib.sha256).hexdigest().upper()
-        # Compared exactly: API.md says upper-case hex, so lower case is wrong.
+        # Compared exactly: the contract says upper-case hex, so lower case is wrong.
         if not hmac.compare_digest(expected, parts.get("signature", "")):
             raise _err(401, APPID_AUTH_FAILED)
         # Checked only after the signature: until then expireTime is not trusted.
@@ -392,7 +393,7 @@ class Api(object):
 
     def conf_token(self, req):
         conf_id = _conference_id(req)
-        # Own choice: X-Login-Type must be 1 (host password), as API.md says.
+        # Own choice: X-Login-Type must be 1 (host password), as the contract says.
         if req.header("X-Login-Type") != "1":
             raise _bad("X-Login-Type must be 1")
         password = req.header("X-Password") or ""

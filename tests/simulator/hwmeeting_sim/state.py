@@ -22,7 +22,7 @@ from . import changes as changes_mod
 MEETING_STATES = ("Schedule", "Created", "Destroyed")
 MODES = ("FREE", "FIXED", "ROLLCALL", "BROADCAST")
 
-# confInfo fields of realTimeInfo (API.md, "The realtime state contract").
+# confInfo fields of realTimeInfo (the service contract's "The realtime state contract").
 # omit_fields may name any of them.
 CONF_INFO_FIELDS = ("chairID", "coHosts", "state", "recState", "liveState",
                     "mode", "broadcastPid")

@@ -1,10 +1,11 @@
 """Self-tests of the Huawei Cloud Meeting simulator (tests/simulator).
 
 Plain `requests` against a simulator started in this process, so every
-assertion is about what goes over the wire.  Covers each call of API.md, each
-row of its "Answers the modules must tell apart" table, App ID signatures,
-token expiry, faults, the rate limit, TLS, omit_fields, the call log, the
-admin interface and the command line.
+assertion is about what goes over the wire.  Covers each call of the service
+contract (docs/dev/service_contract.md), each row of its "Answers the modules
+must tell apart" table, App ID signatures, token expiry, faults, the
+per-second rate limit, TLS, omit_fields, the call log, the admin interface
+and the command line (the per-API rate limit: test_rate_limit.py).
 """
 
 import base64
