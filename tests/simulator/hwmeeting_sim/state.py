@@ -9,6 +9,7 @@ all touch it safely.  Nothing in this module knows about HTTP.
 import collections
 import copy
 import datetime
+import decimal
 import json
 import math
 import os
@@ -488,11 +489,13 @@ def make_fault(path, count=1, method=None, status=None, error_style="error_code"
 def format_window(seconds):
     """A rate-limit window as the gateway's headers name it: 60 -> "1 minute",
     1 -> "1 second", 3600 -> "1 hour", otherwise "<seconds> second" ("5 second",
-    "2.5 second")."""
+    "2.5 second"), the number in plain decimal notation (never "1e-05")."""
     seconds = float(seconds)
     if seconds in _WINDOW_NAMES:
         return _WINDOW_NAMES[seconds]
-    return "%s second" % (int(seconds) if seconds.is_integer() else repr(seconds))
+    if seconds.is_integer():
+        return "%d second" % int(seconds)
+    return "%s second" % format(decimal.Decimal(repr(seconds)), "f")
 
 
 def throttled_message(limit, time_text):

@@ -191,7 +191,8 @@ def test_only_admitted_calls_count_and_the_window_slides(sim, gw, wait_until):
 
 @pytest.mark.parametrize("seconds,name", [(60, "1 minute"), (1, "1 second"), (3600, "1 hour"),
                                           (5, "5 second"), (2.5, "2.5 second"),
-                                          (120, "120 second"), (0.25, "0.25 second")])
+                                          (120, "120 second"), (0.25, "0.25 second"),
+                                          (0.00001, "0.00001 second")])
 def test_window_names(sim, gw, seconds, name):
     assert format_window(seconds) == name
     sim.configure(api_rate_limit=1, api_rate_window=seconds)
