@@ -1,8 +1,9 @@
-"""The Huawei Cloud Meeting calls of API.md, as functions over the State.
+"""The Huawei Cloud Meeting calls of the service contract
+(docs/dev/service_contract.md), as functions over the State.
 
 Each handler takes a Request and returns an Answer; the HTTP layer (server.py)
-does the rest (headers, delay, faults, rate limit, call log).  Codes and
-checks follow API.md; where API.md is silent the simulator's own choices are
+does the rest (headers, delay, faults, rate limits, call log).  Codes and
+checks follow the contract; where it is silent the simulator's own choices are
 marked "own choice" and listed in README.md.
 """
 
@@ -15,7 +16,7 @@ import secrets
 import time
 
 # -- error codes -------------------------------------------------------------
-# From API.md ("Errors" and "Answers the modules must tell apart"):
+# From the contract ("Errors" and "Answers the modules must tell apart"):
 CONF_NOT_FOUND_OR_AUTH_FAILED = ("MMC.111072065", "CONF_NOT_FOUND_OR_AUTH_FAILED")
 CONF_NOT_EXIST = ("MMC.111070005", "CONF_NOT_EXIST")
 CONF_ENDED = ("MMC.111072006", "CONF_HAS_ENDED")
@@ -23,7 +24,7 @@ CONF_PASSWORD_EMPTY = ("MMC.111070009", "CONF_PASSWORD_IS_EMPTY")
 ACCOUNT_AUTH_FAILED = ("USG.206010000", "Account or password is incorrect")
 APPID_AUTH_FAILED = ("USG.206010025", "App ID authentication failed")
 APPID_AUTH_EXPIRED = ("USG.206010057", "App ID authentication expired")
-# Own choices (API.md only says "401, code varies" / "400"):
+# Own choices (the contract only says "401, code varies" / "400"):
 ACCESS_TOKEN_INVALID = "USG.201040001"
 CONTROL_TOKEN_INVALID = "MMC.111070001"
 INVALID_PARAMETER = "SIM.INVALID_PARAMETER"
@@ -74,7 +75,7 @@ def _bad(message):
 
 
 def error_body(code, message, style="error_code"):
-    """The error body in one of the spellings gateways use (API.md)."""
+    """The error body in one of the spellings gateways use (the contract's "Errors")."""
     if style == "errorCode":
         return {"errorCode": code, "errorMsg": message}
     if style == "code":
@@ -108,6 +109,61 @@ def _now_ms():
     return int(time.time() * 1000)
 
 
+PATH_ACCOUNT_LOGIN = "/v1/usg/acs/auth/account"
+PATH_APP_LOGIN = "/v2/usg/acs/auth/appauth"
+
+
+def _body_field(body, name):
+    """A non-empty string field of a JSON object body, or None (no errors:
+    the gateway only peeks, the call itself judges the body)."""
+    try:
+        data = json.loads(body.decode("utf-8")) if body and body.strip() else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+    value = data.get(name) if isinstance(data, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def _basic_account(header):
+    """The account part of "Basic base64(account:password)", or None."""
+    if not header or not header.startswith("Basic "):
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+    account, sep, _password = decoded.partition(":")
+    return account if sep and account else None
+
+
+def caller_of(state, path, headers, body, client_ip):
+    """Who the gateway's per-API limit counts a call against: a label for
+    the call log, never a secret.
+
+    - a login call: the account ("account:NAME") or the App ID ("app:ID")
+      being logged in (the body's, else the Basic header's account);
+    - a call with an X-Access-Token this simulator issued (expired too):
+      the login it belongs to ("account:NAME", or "app:ID,user:U,corp:C"
+      without the empty parts);
+    - any other call (control-token calls, the control-token call itself,
+      unknown or missing tokens): the client's address ("ip:127.0.0.1").
+    """
+    if path == PATH_ACCOUNT_LOGIN:
+        account = (_body_field(body, "account")
+                   or _basic_account((headers.get("Authorization") or "").strip()))
+        if account:
+            return "account:" + account
+    elif path == PATH_APP_LOGIN:
+        app_id = _body_field(body, "appId")
+        if app_id:
+            return "app:" + app_id
+    token = (headers.get("X-Access-Token") or "").strip()
+    login = state.access_token_caller(token) if token else None
+    if login:
+        return login
+    return "ip:" + client_ip
+
+
 class Api(object):
     """The vendor calls; `routes` maps path -> {method: handler}."""
 
@@ -115,8 +171,8 @@ class Api(object):
         self.state = state
         self._ws_url = ws_url or (lambda: "")   # the push's base URL (server.py)
         self.routes = {
-            "/v1/usg/acs/auth/account": {"POST": self.account_login},
-            "/v2/usg/acs/auth/appauth": {"POST": self.app_login},
+            PATH_ACCOUNT_LOGIN: {"POST": self.account_login},
+            PATH_APP_LOGIN: {"POST": self.app_login},
             "/v1/mmc/management/conferences/online/confDetail": {"GET": self.conf_detail},
             "/v1/mmc/management/conferences/start": {"POST": self.start},
             "/v1/mmc/control/conferences/token": {"GET": self.conf_token},
@@ -253,7 +309,7 @@ class Api(object):
         message = ":".join(fields + [str(expire_time), nonce])
         expected = hmac.new(app["app_key"].encode("utf-8"), message.encode("utf-8"),
                             hashlib.sha256).hexdigest().upper()
-        # Compared exactly: API.md says upper-case hex, so lower case is wrong.
+        # Compared exactly: the contract says upper-case hex, so lower case is wrong.
         if not hmac.compare_digest(expected, parts.get("signature", "")):
             raise _err(401, APPID_AUTH_FAILED)
         # Checked only after the signature: until then expireTime is not trusted.
@@ -337,7 +393,7 @@ class Api(object):
 
     def conf_token(self, req):
         conf_id = _conference_id(req)
-        # Own choice: X-Login-Type must be 1 (host password), as API.md says.
+        # Own choice: X-Login-Type must be 1 (host password), as the contract says.
         if req.header("X-Login-Type") != "1":
             raise _bad("X-Login-Type must be 1")
         password = req.header("X-Password") or ""
@@ -400,7 +456,9 @@ class Api(object):
                 "attendees": [{"accountID": a["account_id"], "userUUID": a["user_uuid"],
                                "name": a["name"], "phone": a["phone"]}
                               for a in meeting["attendees"]],
-                "participants": [dict(p) for p in meeting["participants"]],
+                # as the vendor documents them: the camera is the push's only
+                "participants": [{k: v for k, v in p.items() if k != "camera"}
+                                 for p in meeting["participants"]],
                 "confInfo": conf_info,
             })
 

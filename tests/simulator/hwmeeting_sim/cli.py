@@ -39,8 +39,14 @@ def _parser():
     p.add_argument("--conf-token-ttl", type=float,
                    default=state_mod.DEFAULT_CONF_TOKEN_TTL, metavar="SECONDS",
                    help="control token lifetime (default 1800)")
+    p.add_argument("--api-rate-limit", type=int, default=None, metavar="N",
+                   help="answer 429 past N calls of one API by one caller per "
+                        "--api-rate-window (default: off)")
+    p.add_argument("--api-rate-window", type=float,
+                   default=state_mod.DEFAULT_API_RATE_WINDOW, metavar="SECONDS",
+                   help="length of the per-API rate-limit window (default 60)")
     p.add_argument("--rate-limit", type=int, default=None, metavar="N",
-                   help="answer 429 past N API calls per second (default: off)")
+                   help="answer 429 past N API calls of all callers per second (default: off)")
     p.add_argument("--omit-fields", default="", metavar="LIST",
                    help="comma-separated confInfo fields realTimeInfo leaves out")
     p.add_argument("--write-json", action="store_true",
@@ -59,6 +65,13 @@ def _parser():
                    default=state_mod.DEFAULT_PUSH_HEARTBEAT_TIMEOUT, metavar="SECONDS",
                    help="close a push channel after this long without a HeartBeat "
                         "(default 180)")
+    p.add_argument("--push-subscribe-reply", choices=state_mod.PUSH_SUBSCRIBE_REPLIES,
+                   default="object",
+                   help="the push's Subscribe reply: data an object (default), a JSON "
+                        "string of it, the key spelled \"returnDesc \" (space), or no reply")
+    p.add_argument("--push-participants-data", choices=state_mod.PUSH_PARTICIPANTS_DATA,
+                   default="list",
+                   help="ParticipantsNotify's data: a list (default) or a JSON string of it")
     p.add_argument("--url-file", metavar="FILE",
                    help="write the base URL to FILE once listening (removed at stop)")
     p.add_argument("--log-calls", action="store_true",
@@ -95,6 +108,10 @@ def main(argv=None):
                         state_change_delay=args.state_change_delay,
                         ws_token_ttl=args.ws_token_ttl,
                         push_heartbeat_timeout=args.push_heartbeat_timeout,
+                        api_rate_limit=args.api_rate_limit,
+                        api_rate_window=args.api_rate_window,
+                        push_subscribe_reply=args.push_subscribe_reply,
+                        push_participants_data=args.push_participants_data,
                         on_call=_print_call if args.log_calls else None)
     except (OSError, state_mod.ConfigError) as exc:
         print("hwmeeting-sim: %s" % exc, file=sys.stderr)

@@ -102,6 +102,9 @@ class SimulatorAdmin(object):
     def issued_tokens(self):
         return self._call("GET", "tokens")["tokens"]
 
+    def rate_windows(self):
+        return self._call("GET", "rate-windows")["windows"]
+
     def reset(self):
         self._call("POST", "reset")
 

@@ -1,6 +1,7 @@
-"""The management calls of API.md beside the online check and activation: a
-meeting's details with its passwords (``passwordEntry``), the list of
-meetings and the list of meetings in progress, with paging.
+"""The management calls of the service contract (docs/dev/service_contract.md)
+beside the online check and activation: a meeting's details with its
+passwords (``passwordEntry``), the list of meetings and the list of meetings
+in progress, with paging.
 
 Who may read what: a meeting's details go to the login that scheduled it
 (the meeting's ``owner``: an account name, or an App ID's user ID) or to an
@@ -13,7 +14,7 @@ from hwmeeting_sim.api import (CONF_NOT_EXIST, Answer, ApiError, _bad, _conferen
                                _err)
 from hwmeeting_sim.state import format_meeting_time
 
-# Own choice: API.md says only the scheduler or an admin may read a meeting's
+# Own choice: the contract says only the scheduler or an admin may read a meeting's
 # details; the vendor's answer to anyone else is not documented.
 NOT_MEETING_OWNER = "SIM.NOT_MEETING_OWNER"
 LIST_LIMIT_MAX = 500       # own choice: the largest page a list call serves

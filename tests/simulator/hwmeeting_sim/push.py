@@ -7,8 +7,9 @@ the socket to a `PushConnection`, which runs in that connection's thread:
 
 - the tmpToken (from wsToken or the control token's tmpWsToken) must be an
   unexpired, unused WebSocket token of that meeting, else close 1008;
-- `Subscribe` (its `data` a JSON string with conferenceID, subscribeType,
-  confToken "Basic base64(control token)") is answered
+- `Subscribe` (its `data` a JSON string, or object, with subscribeType,
+  confToken "Basic base64(control token)" or the raw control token, and
+  conferenceID, which may be absent) is answered
   `{"action": "Subscribe", "sequence": S, "data": {"returnCode": 0,
   "returnDesc": "SUCCESS"}}`, then one full message (msgMode 0) per
   subscribed type (ConfDynamicInfoNotify, ParticipantsNotify);
@@ -63,7 +64,7 @@ WRITE_TIMEOUT = 10.0
 RETURN_OK = {"returnCode": 0, "returnDesc": "SUCCESS"}
 # Own choices (the vendor documents no failure codes for Subscribe):
 RETURN_AUTH_FAILED = 1       # confToken or conferenceID not valid for this channel
-RETURN_BAD_REQUEST = 2       # data not a JSON string of the expected shape
+RETURN_BAD_REQUEST = 2       # data not a JSON object (or string of one) of the expected shape
 
 GARBAGE = "<html><body>502 Bad Gateway</body></html>"   # push="garbage": not JSON
 
@@ -235,6 +236,7 @@ class PushHub(object):
                 ("ROLE", _flag(p["pid"] == meeting["chair_id"])),
                 ("STATE", str(p["state"])), ("HAND", str(p["hand"])),
                 ("MUTE", str(p["mute"])), ("VIDEO", str(p["video"])),
+                ("CAMERASTATE", _flag(p["camera"])),
                 ("BROADCAST", _flag(meeting["broadcast_pid"]
                                     and p["pid"] == meeting["broadcast_pid"])),
                 ("ROLLCALL", "0"), ("SHARE", "0"),
@@ -399,15 +401,24 @@ class PushConnection(object):
         self.out.append(("close", code, reason))
         self._wake()
 
+    def _send_participants(self, msg_mode, version, data):
+        """ParticipantsNotify: `data` a list, or (push_participants_data
+        "string") a JSON string of it, as fastjson-based servers send it."""
+        style = self.hub.state.settings["push_participants_data"]
+        if style == "string":
+            data = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        self.enqueue_json(self.hub.message(PARTICIPANTS, self.conf_id, msg_mode, version,
+                                           {"data": data}),
+                          action=PARTICIPANTS, msgMode=msg_mode, dataType=style)
+
     def send_full(self, views):
         dyn, parts = views
         if DYNAMIC in self.subscribed:
             self.enqueue_json(self.hub.message(DYNAMIC, self.conf_id, 0, 0, dyn),
                               action=DYNAMIC, msgMode=0)
         if PARTICIPANTS in self.subscribed:
-            data = [{"pid": pid, "mode": 0, "pinfoMap": info} for pid, info in parts.items()]
-            self.enqueue_json(self.hub.message(PARTICIPANTS, self.conf_id, 0, 0, {"data": data}),
-                              action=PARTICIPANTS, msgMode=0)
+            self._send_participants(0, 0, [{"pid": pid, "mode": 0, "pinfoMap": info}
+                                           for pid, info in parts.items()])
 
     def send_changes(self, old, new):
         (old_dyn, old_parts), (new_dyn, new_parts) = old, new
@@ -432,9 +443,7 @@ class PushConnection(object):
                     data.append({"pid": pid, "mode": 1, "pinfoMap": {}})
             if data:
                 self.version += 1
-                self.enqueue_json(self.hub.message(PARTICIPANTS, self.conf_id, 1,
-                                                   self.version, {"data": data}),
-                                  action=PARTICIPANTS, msgMode=1)
+                self._send_participants(1, self.version, data)
 
     # -- the connection's own thread ---------------------------------------------------
 
@@ -649,21 +658,35 @@ class PushConnection(object):
         # anything else: ignored, as a server ignores actions it does not know
 
     def _reply(self, seq, code, desc):
-        self.enqueue_json({"action": "Subscribe", "sequence": seq,
-                           "data": {"returnCode": code, "returnDesc": desc}},
-                          action="Subscribe", sequence=seq, returnCode=code)
+        """The Subscribe reply, spelled as push_subscribe_reply says: "object"
+        (documented), "string" (data a JSON string of it), "space" (the key
+        "returnDesc " as in the vendor's example) or "none" (no reply at all,
+        for success and failure alike)."""
+        style = self.hub.state.settings["push_subscribe_reply"]
+        if style == "none":
+            return
+        data = collections.OrderedDict([
+            ("returnCode", code), ("returnDesc " if style == "space" else "returnDesc", desc)])
+        if style == "string":
+            data = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        self.enqueue_json({"action": "Subscribe", "sequence": seq, "data": data},
+                          action="Subscribe", sequence=seq, returnCode=code, reply=style)
 
     def _subscribe(self, msg, seq):
+        # `data` as the vendor documents it (a JSON string), or as a JSON
+        # object, which clients built on JSON libraries send as well.
         data = msg.get("data")
         try:
-            if not isinstance(data, str):
-                raise ValueError("data must be a JSON string")
-            data = json.loads(data)
+            if isinstance(data, str):
+                data = json.loads(data)
             if not isinstance(data, dict):
-                raise ValueError("data must hold a JSON object")
+                raise ValueError("data must be a JSON object or a JSON string of one")
             types = data.get("subscribeType")
             if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
                 raise ValueError("subscribeType must be a list of strings")
+            conf_id = data.get("conferenceID")
+            if conf_id is not None and not isinstance(conf_id, str):
+                raise ValueError("conferenceID must be a string")
         except ValueError as exc:
             with self.hub.lock:
                 self._reply(seq, RETURN_BAD_REQUEST, "INVALID_PARAMETER: %s" % exc)
@@ -682,15 +705,22 @@ class PushConnection(object):
             self._subscribed(seq, types)
 
     def _conf_token_ok(self, data):
-        if data.get("conferenceID") != self.conf_id:
+        """conferenceID absent (null) or this channel's; confToken "Basic " +
+        base64(control token), or the raw control token (as real clients
+        send it), valid and of this meeting."""
+        conf_id = data.get("conferenceID")
+        if conf_id is not None and conf_id != self.conf_id:
             return False
         auth = data.get("confToken")
-        if not isinstance(auth, str) or not auth.startswith("Basic "):
+        if not isinstance(auth, str) or not auth.strip():
             return False
-        try:
-            token = base64.b64decode(auth[6:].strip(), validate=True).decode("utf-8")
-        except (binascii.Error, ValueError):
-            return False
+        if auth.startswith("Basic "):
+            try:
+                token = base64.b64decode(auth[6:].strip(), validate=True).decode("utf-8")
+            except (binascii.Error, ValueError):
+                return False
+        else:
+            token = auth.strip()
         record = self.hub.state.check_control_token(token)
         return isinstance(record, dict) and record["conference_id"] == self.conf_id
 

@@ -8,6 +8,7 @@ with a Content-Length, one daemon thread per connection, bound to 127.0.0.1.
 
 import copy
 import json
+import math
 import os
 import shutil
 import socket
@@ -37,7 +38,10 @@ DEMO_MEETINGS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__f
 # What a broken_body fault sends: a JSON answer cut off mid-string.
 BROKEN_BODY = b'{"result": {"truncated": "this answer was cut sh'
 
-THROTTLED = ("APIGW.0308", "The throttling threshold has been reached")
+# The gateway's rate limits: its headers and its 429 (state.py counts).
+THROTTLED = "APIG.0308"
+RATE_HEADER_API = "X-APIG-Ratelimit-Api"             # this API, this caller, per window
+RATE_HEADER_ALLENV = "X-APIG-Ratelimit-Api-Allenv"   # all calls, all callers, per second
 
 
 class _BadRequest(Exception):
@@ -156,10 +160,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             headers = {"X-Request-Id": request_id, "Connection": "close"}
             if not admin:                  # still an API call: headers and log entry
-                remain, limit = self.sim._state.rate_status()
-                headers["X-APIG-Ratelimit-Api"] = "remain:%d,limit:%d,time:1 second" % (
-                    remain, limit)
-                self._finish(self._entry(path, query, request_id), exc.status)
+                caller = api_mod.caller_of(self.sim._state, path, self.headers, b"",
+                                           self.client_address[0])
+                entry = self._entry(path, query, request_id, caller)
+                self._rate_headers(self._rate_status(path, caller), headers, entry)
+                self._finish(entry, exc.status)
             self._send(exc.status, _json_bytes(api_mod.error_body(
                 api_mod.INVALID_PARAMETER, exc.message)), headers=headers)
             return
@@ -173,20 +178,53 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- the vendor API, behind the "gateway" ----------------------------------
 
-    def _entry(self, path, query, request_id):
-        """A call-log entry; the push's upgrade is marked and never shows its tmpToken."""
+    def _entry(self, path, query, request_id, caller):
+        """A call-log entry; the push's upgrade is marked and never shows its
+        tmpToken.  `remain`/`limit` are filled in as X-APIG-Ratelimit-Api
+        answers them (None when no such header went out)."""
         entry = {"method": self.command, "path": path,
                  "query": push_mod.loggable_query(path, query), "status": None,
-                 "time": time.time(), "request_id": request_id}
+                 "time": time.time(), "request_id": request_id,
+                 "api": "%s %s" % (self.command, path), "caller": caller,
+                 "remain": None, "limit": None}
         if path == state_mod.PUSH_PATH:
             entry["websocket"] = True
         return entry
+
+    def _gated_api(self, path):
+        """The API the per-API limit counts this call as, or None for the
+        push's upgrade (the push server's, not the API gateway's)."""
+        return None if path == state_mod.PUSH_PATH else "%s %s" % (self.command, path)
+
+    def _rate_status(self, path, caller):
+        return self.sim._state.rate_status(self._gated_api(path), caller)
+
+    @staticmethod
+    def _rate_headers(gate, headers, entry):
+        """The gateway's rate-limit headers, and their figures in the call log."""
+        if gate["api"] is not None:
+            headers[RATE_HEADER_API] = "remain:%d,limit:%d,time:%s" % (
+                gate["api_remain"], gate["api_limit"],
+                state_mod.format_window(gate["api_window"]))
+            entry["remain"], entry["limit"] = gate["api_remain"], gate["api_limit"]
+        headers[RATE_HEADER_ALLENV] = "remain:%d,limit:%d,time:%s" % (
+            gate["all_remain"], gate["all_limit"], state_mod.format_window(1))
+
+    @staticmethod
+    def _throttled_message(gate):
+        """APIG.0308's error_msg for the limit a gate stands for: the per-API
+        one, or the per-second one (the push's upgrade, or when it refused)."""
+        if gate["api"] is not None and gate["throttled"] != "all":
+            return state_mod.throttled_message(
+                gate["api_limit"], state_mod.format_window(gate["api_window"]))
+        return state_mod.throttled_message(gate["all_limit"], state_mod.format_window(1))
 
     def _api(self, path, query, body, request_id):
         sim = self.sim
         st = sim._state
         method = self.command
-        entry = self._entry(path, query, request_id)
+        caller = api_mod.caller_of(st, path, self.headers, body, self.client_address[0])
+        entry = self._entry(path, query, request_id, caller)
         headers = {"X-Request-Id": request_id}
 
         settings = st.get_settings()
@@ -203,15 +241,18 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 if fault["delay"]:
                     sim._stopping.wait(fault["delay"])
-                if self._fault_answer(fault, entry, headers):
+                if self._fault_answer(fault, entry, headers, caller):
                     return
 
-        admitted, remain, limit = st.admit()
-        headers["X-APIG-Ratelimit-Api"] = "remain:%d,limit:%d,time:1 second" % (remain, limit)
-        if not admitted:
-            if settings["rate_limit_retry_after"]:
-                headers["Retry-After"] = "1"
-            self._api_error(entry, headers, 429, THROTTLED[0], THROTTLED[1], "error_code")
+        gate = st.admit(self._gated_api(path), caller)
+        self._rate_headers(gate, headers, entry)
+        if gate["throttled"]:
+            if settings["rate_limit_retry_after"]:      # the vendor's gateway sends none
+                headers["Retry-After"] = (
+                    str(max(1, math.ceil(gate["api_wait"])))
+                    if gate["throttled"] == "api" else "1")
+            self._api_error(entry, headers, 429, THROTTLED, self._throttled_message(gate),
+                            "error_code")
             return
 
         if path == state_mod.PUSH_PATH:
@@ -296,15 +337,15 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, _json_bytes(api_mod.error_body(code, message, style)),
                    headers=headers)
 
-    def _fault_answer(self, fault, entry, headers):
-        """Answer as the fault says; False when it only delays."""
-        st = self.sim._state
-        remain, limit = st.rate_status()
-        headers["X-APIG-Ratelimit-Api"] = "remain:%d,limit:%d,time:1 second" % (remain, limit)
+    def _fault_answer(self, fault, entry, headers, caller):
+        """Answer as the fault says; False when it only delays.  A faulted
+        answer shows the rate limits without counting the call."""
         if fault["drop"]:
             self._finish(entry, 0)
             self._drop()
             return True
+        gate = self._rate_status(entry["path"], caller)
+        self._rate_headers(gate, headers, entry)
         if fault["broken_body"]:
             self._finish(entry, 200)
             self._send(200, BROKEN_BODY, headers=headers)
@@ -320,7 +361,8 @@ class _Handler(BaseHTTPRequestHandler):
                 _guess_content_type(fault["body"]) if body else None)
         else:
             if status == 429 and fault["error_code"] is None:
-                code, message = THROTTLED
+                code = THROTTLED
+                message = fault["error_msg"] or self._throttled_message(gate)
             else:
                 code = fault["error_code"] or "SIM.FAULT.%d" % status
                 message = fault["error_msg"] or "injected fault: HTTP %d" % status
@@ -392,6 +434,8 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, {"expired": sim.expire_tokens(kind)}
         if rest == "tokens" and method == "GET":
             return 200, {"tokens": sim.issued_tokens()}
+        if rest == "rate-windows" and method == "GET":
+            return 200, {"windows": sim.rate_windows()}
         if rest == "frames":
             if method == "GET":
                 return 200, {"frames": sim.frames}
@@ -476,7 +520,9 @@ class Simulator(object):
                  port=0, omit_fields=None, write_json=False, error_style="error_code",
                  rate_limit_retry_after=False, on_call=None, confinfo_state=False,
                  state_change_delay=0.0, ws_token_ttl=state_mod.DEFAULT_WS_TOKEN_TTL,
-                 push_heartbeat_timeout=state_mod.DEFAULT_PUSH_HEARTBEAT_TIMEOUT):
+                 push_heartbeat_timeout=state_mod.DEFAULT_PUSH_HEARTBEAT_TIMEOUT,
+                 api_rate_limit=None, api_rate_window=state_mod.DEFAULT_API_RATE_WINDOW,
+                 push_subscribe_reply="object", push_participants_data="list"):
         if meetings_file is not None and config is not None:
             raise ValueError("give meetings_file or config, not both")
         if config is None:
@@ -494,6 +540,9 @@ class Simulator(object):
             "error_style": error_style, "rate_limit_retry_after": rate_limit_retry_after,
             "confinfo_state": confinfo_state, "state_change_delay": state_change_delay,
             "ws_token_ttl": ws_token_ttl, "push_heartbeat_timeout": push_heartbeat_timeout,
+            "api_rate_limit": api_rate_limit, "api_rate_window": api_rate_window,
+            "push_subscribe_reply": push_subscribe_reply,
+            "push_participants_data": push_participants_data,
         })
         self._api = api_mod.Api(self._state, ws_url=lambda: self.ws_url)
         self._push = push_mod.PushHub(self._state)
@@ -632,11 +681,17 @@ class Simulator(object):
     # -- settings and tokens ----------------------------------------------------------
 
     def configure(self, **settings):
-        """Change delay, rate_limit, access_token_ttl, conf_token_ttl,
-        omit_fields, write_json, error_style, rate_limit_retry_after,
-        confinfo_state, state_change_delay, ws_token_ttl or
-        push_heartbeat_timeout; returns every setting."""
+        """Change delay, api_rate_limit, api_rate_window, rate_limit,
+        rate_limit_retry_after, access_token_ttl, conf_token_ttl,
+        omit_fields, write_json, error_style, confinfo_state,
+        state_change_delay, ws_token_ttl, push_heartbeat_timeout,
+        push_subscribe_reply or push_participants_data; returns every setting."""
         return self._state.configure(**settings)
+
+    def rate_windows(self):
+        """The gateway's per-API windows that hold calls now:
+        [{"api", "caller", "used", "limit", "window"}]."""
+        return self._state.rate_windows()
 
     def expire_tokens(self, kind="all"):
         return self._state.expire_tokens(kind)
@@ -646,7 +701,8 @@ class Simulator(object):
 
     def reset(self):
         """Back to the meetings as loaded and the start-up settings; clears
-        tokens, faults, the call and frame logs, writes still waiting for
-        state_change_delay, and closes every push channel (issued_tokens() is kept)."""
+        tokens, faults, the call and frame logs, the rate-limit windows,
+        writes still waiting for state_change_delay, and closes every push
+        channel (issued_tokens() is kept)."""
         self._push.reset()
         self._state.reset()

@@ -1,5 +1,5 @@
 """The simulator's mutable world: meetings, accounts, tokens, faults, the call
-log, the rate-limit window and the runtime settings.
+log, the gateway's rate-limit windows and the runtime settings.
 
 Everything here is plain Python guarded by one re-entrant lock, so the HTTP
 layer (many handler threads), the in-process API and the admin endpoints can
@@ -9,7 +9,9 @@ all touch it safely.  Nothing in this module knows about HTTP.
 import collections
 import copy
 import datetime
+import decimal
 import json
+import math
 import os
 import re
 import secrets
@@ -21,7 +23,7 @@ from . import changes as changes_mod
 MEETING_STATES = ("Schedule", "Created", "Destroyed")
 MODES = ("FREE", "FIXED", "ROLLCALL", "BROADCAST")
 
-# confInfo fields of realTimeInfo (API.md, "The realtime state contract").
+# confInfo fields of realTimeInfo (the service contract's "The realtime state contract").
 # omit_fields may name any of them.
 CONF_INFO_FIELDS = ("chairID", "coHosts", "state", "recState", "liveState",
                     "mode", "broadcastPid")
@@ -38,12 +40,23 @@ DEFAULT_PUSH_HEARTBEAT_TIMEOUT = 180.0   # the vendor: "at least one every 180 s
 # The WebSocket of the meeting-status push (push.py); faults may name it.
 PUSH_PATH = "/cms/open/websocket/confctl/increment/conn"
 PUSH_FAULTS = ("close", "no_full", "garbage")
+# How the push spells its Subscribe reply: `data` an object (default), a JSON
+# string of it, the object with the vendor example's "returnDesc " key, or
+# no reply at all.
+PUSH_SUBSCRIBE_REPLIES = ("object", "string", "space", "none")
+# ParticipantsNotify's `data`: a list (default) or a JSON string of it.
+PUSH_PARTICIPANTS_DATA = ("list", "string")
+
+DEFAULT_API_RATE_WINDOW = 60.0          # the vendor's gateway: "limit:100,time:1 minute"
 
 # Runtime settings and their defaults.  `configure()` accepts exactly these.
 DEFAULT_SETTINGS = {
     "delay": 0.0,                    # seconds slept before answering any API call
-    "rate_limit": None,              # API calls per sliding second; None/0 = off
-    "rate_limit_retry_after": False,  # send "Retry-After: 1" with the 429
+    # -- the gateway's rate limits (X-APIG-Ratelimit-Api / -Api-Allenv) --
+    "api_rate_limit": None,          # calls of one API per caller per window; None/0 = off
+    "api_rate_window": DEFAULT_API_RATE_WINDOW,   # seconds, the per-API window
+    "rate_limit": None,              # API calls of all callers per sliding second; None/0 = off
+    "rate_limit_retry_after": False,  # send Retry-After with the gateway's 429s
     "access_token_ttl": DEFAULT_ACCESS_TOKEN_TTL,
     "conf_token_ttl": DEFAULT_CONF_TOKEN_TTL,
     "omit_fields": [],               # confInfo fields realTimeInfo leaves out
@@ -54,11 +67,19 @@ DEFAULT_SETTINGS = {
     "state_change_delay": 0.0,       # seconds between a write's answer and its effect
     "ws_token_ttl": DEFAULT_WS_TOKEN_TTL,
     "push_heartbeat_timeout": DEFAULT_PUSH_HEARTBEAT_TIMEOUT,
+    "push_subscribe_reply": "object",   # one of PUSH_SUBSCRIBE_REPLIES
+    "push_participants_data": "list",   # one of PUSH_PARTICIPANTS_DATA
 }
 
-# Shown in X-APIG-Ratelimit-Api while the rate limit is off: a gateway always
-# sends the header, and a client must be able to parse it either way.
-NOMINAL_RATE_LIMIT = 1000
+# Shown while a rate limit is off: a gateway always sends its headers, and a
+# client must be able to parse them either way.  Calls are still counted, so
+# `remain` counts down; the limit is never enforced.
+NOMINAL_RATE_LIMIT = 1000                # X-APIG-Ratelimit-Api-Allenv, per second
+NOMINAL_API_RATE_LIMIT = 1000000         # X-APIG-Ratelimit-Api, per api_rate_window
+
+# The gateway's names for its windows (the "time:" of its headers); any other
+# length is "<seconds> second".
+_WINDOW_NAMES = {1.0: "1 second", 60.0: "1 minute", 3600.0: "1 hour"}
 
 # Fields of the management calls (meeting details and the meeting lists):
 # who scheduled the meeting, and when it starts and ends.
@@ -147,17 +168,21 @@ def normalize_omit_fields(value, what="omit_fields"):
 def normalize_participant(raw, what):
     if not isinstance(raw, dict):
         raise ConfigError("%s must be a mapping" % what)
-    unknown = set(raw) - {"pid", "name", "phone", "state", "video", "mute", "hand"}
+    unknown = set(raw) - {"pid", "name", "phone", "state", "video", "mute", "hand", "camera"}
     if unknown:
         raise ConfigError("%s: unknown keys %s" % (what, sorted(unknown)))
+    video = _want_int(raw.get("video", 1), what + ".video")
+    camera = raw.get("camera")
     return {
         "pid": _want_str(raw.get("pid"), what + ".pid", allow_empty=False),
         "name": _want_str(raw.get("name", ""), what + ".name"),
         "phone": _want_str(raw.get("phone", ""), what + ".phone"),
         "state": _want_int(raw.get("state", 0), what + ".state"),
-        "video": _want_int(raw.get("video", 1), what + ".video"),
+        "video": video,
         "mute": _want_int(raw.get("mute", 0), what + ".mute"),
         "hand": _want_int(raw.get("hand", 0), what + ".hand"),
+        # the push's pinfoMap CAMERASTATE (camera on/off); as video when not given
+        "camera": bool(video) if camera is None else _want_bool(camera, what + ".camera"),
     }
 
 
@@ -352,11 +377,16 @@ def normalize_settings(updates, current=None):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise ConfigError("delay must be a number of seconds >= 0")
             value = float(value)
-        elif key == "rate_limit":
+        elif key in ("rate_limit", "api_rate_limit"):
             if value in (None, 0):
                 value = None
             elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ConfigError("rate_limit must be a positive integer, 0 or null")
+                raise ConfigError("%s must be a positive integer, 0 or null" % key)
+        elif key == "api_rate_window":
+            if (isinstance(value, bool) or not isinstance(value, (int, float))
+                    or not math.isfinite(value) or value <= 0):
+                raise ConfigError("api_rate_window must be a number of seconds > 0")
+            value = float(value)
         elif key in ("access_token_ttl", "conf_token_ttl", "ws_token_ttl",
                      "push_heartbeat_timeout"):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
@@ -373,6 +403,12 @@ def normalize_settings(updates, current=None):
         elif key == "error_style":
             if value not in ERROR_STYLES:
                 raise ConfigError("error_style must be one of %s" % ", ".join(ERROR_STYLES))
+        elif key in ("push_subscribe_reply", "push_participants_data"):
+            choices = (PUSH_SUBSCRIBE_REPLIES if key == "push_subscribe_reply"
+                       else PUSH_PARTICIPANTS_DATA)
+            if not isinstance(value, str) or value not in choices:
+                raise ConfigError("%s must be one of %s, not %r"
+                                  % (key, ", ".join(choices), value))
         settings[key] = value
     return settings
 
@@ -450,6 +486,36 @@ def make_fault(path, count=1, method=None, status=None, error_style="error_code"
 # The state itself
 # --------------------------------------------------------------------------
 
+def format_window(seconds):
+    """A rate-limit window as the gateway's headers name it: 60 -> "1 minute",
+    1 -> "1 second", 3600 -> "1 hour", otherwise "<seconds> second" ("5 second",
+    "2.5 second"), the number in plain decimal notation (never "1e-05")."""
+    seconds = float(seconds)
+    if seconds in _WINDOW_NAMES:
+        return _WINDOW_NAMES[seconds]
+    if seconds.is_integer():
+        return "%d second" % int(seconds)
+    return "%s second" % format(decimal.Decimal(repr(seconds)), "f")
+
+
+def throttled_message(limit, time_text):
+    """The error_msg of the gateway's APIG.0308 answer."""
+    return ("The throttling threshold has been reached: policy user over ratelimit,"
+            "limit:%d,time:%s" % (limit, time_text))
+
+
+def _login_caller(subject):
+    """The rate-limit caller of an access token: the login it belongs to."""
+    if subject.get("appId"):
+        parts = ["app:" + subject["appId"]]
+        if subject.get("userId"):
+            parts.append("user:" + subject["userId"])
+        if subject.get("corpId"):
+            parts.append("corp:" + subject["corpId"])
+        return ",".join(parts)
+    return "account:" + subject.get("userAccount", "")
+
+
 def _new_token():
     # Looks like the vendor's ("stb" + random); 48 hex chars of randomness so
     # a leak test can grep for it without false positives.
@@ -484,7 +550,8 @@ class State(object):
             self.control_tokens = {}   # token -> {"expires": t, "conference_id": id}
             self.faults = []
             self.calls = []
-            self.rate_window = collections.deque()
+            self.rate_window = collections.deque()   # admitted calls, all callers, 1 s
+            self.api_windows = {}      # (api, caller) -> deque of admitted calls
             self.ws_tokens = {}        # token -> {"expires", "conference_id", "used"}
         self.changes.cancel_all()      # writes still waiting for state_change_delay
 
@@ -540,6 +607,7 @@ class State(object):
             ttl = self.settings["access_token_ttl"]
             self.access_tokens[token] = {"expires": time.time() + ttl,
                                          "subject": subject,
+                                         "caller": _login_caller(subject),
                                          "user": subject.get("userId", ""),
                                          "admin": self._login_is_admin(subject)}
             self._issued.append(token)
@@ -578,6 +646,13 @@ class State(object):
     def check_access_token(self, token):
         with self.lock:
             return self._check(self.access_tokens, token)
+
+    def access_token_caller(self, token):
+        """The rate-limit caller of an access token this simulator issued
+        (expired ones too), or None."""
+        with self.lock:
+            record = self.access_tokens.get(token) if token else None
+            return record["caller"] if record is not None else None
 
     def check_control_token(self, token):
         with self.lock:
@@ -676,34 +751,107 @@ class State(object):
                     return dict(fault)
         return None
 
-    # -- rate limit --------------------------------------------------------
+    # -- the gateway's rate limits ----------------------------------------------
+    #
+    # Two sliding windows, both counting admitted calls only (a refused call
+    # does not count, so `limit` calls a window always get through):
+    # - per API (method + path) and caller, `api_rate_window` seconds long,
+    #   limited by `api_rate_limit` (X-APIG-Ratelimit-Api);
+    # - all calls of all callers in the last second, limited by `rate_limit`
+    #   (X-APIG-Ratelimit-Api-Allenv).
+    # A limit that is off is shown as a nominal one and still counted.
 
-    def _prune(self, now):
+    def _prune_all(self, now):
         while self.rate_window and self.rate_window[0] <= now - 1.0:
             self.rate_window.popleft()
 
-    def admit(self):
-        """Count one API call in the sliding 1-second window.
+    def _api_window(self, key, now):
+        """The (pruned) window of one API and caller; None when it is empty."""
+        window = self.api_windows.get(key)
+        if window is None:
+            return None
+        span = self.settings["api_rate_window"]
+        while window and window[0] <= now - span:
+            window.popleft()
+        if not window:
+            del self.api_windows[key]
+            return None
+        return window
 
-        Returns (admitted, remain, limit).  Only admitted calls are counted,
-        so N calls per second get through whatever a client does.
+    def _gate(self, api, caller, now):
+        """The limits as they stand for one call, before it is counted."""
+        settings = self.settings
+        self._prune_all(now)
+        all_limit = settings["rate_limit"] or NOMINAL_RATE_LIMIT
+        gate = {
+            "api": api, "caller": caller,
+            "api_enforced": bool(settings["api_rate_limit"]),
+            "api_limit": settings["api_rate_limit"] or NOMINAL_API_RATE_LIMIT,
+            "api_window": settings["api_rate_window"],
+            "api_used": 0, "api_wait": 0.0,
+            "all_enforced": bool(settings["rate_limit"]),
+            "all_limit": all_limit, "all_used": len(self.rate_window),
+        }
+        if api is not None:
+            window = self._api_window((api, caller), now)
+            if window:
+                gate["api_used"] = len(window)
+                # until the oldest admitted call leaves the window
+                gate["api_wait"] = max(window[0] + gate["api_window"] - now, 0.0)
+        return gate
+
+    @staticmethod
+    def _shown(gate, throttled=None):
+        """The headers' figures: remain (0 on that limit's own 429) and limit."""
+        gate["api_remain"] = 0 if throttled == "api" else max(
+            gate["api_limit"] - gate["api_used"], 0)
+        gate["all_remain"] = 0 if throttled == "all" else max(
+            gate["all_limit"] - gate["all_used"], 0)
+        gate["throttled"] = throttled
+        return gate
+
+    def admit(self, api, caller):
+        """Count one call of `api` ("GET /v1/...") by `caller` in both windows,
+        if both have room.  `api` None: a call that only the all-callers
+        window counts (the push's upgrade).
+
+        Returns a dict: throttled (None, "api" or "all": which limit refused
+        it), api_remain, api_limit, api_window, api_wait (seconds until the
+        per-API window has room again), all_remain, all_limit.
         """
         with self.lock:
-            limit = self.settings["rate_limit"]
             now = time.monotonic()
-            self._prune(now)
-            if limit and len(self.rate_window) >= limit:
-                return False, 0, limit
+            gate = self._gate(api, caller, now)
+            if api is not None and gate["api_enforced"] and gate["api_used"] >= gate["api_limit"]:
+                return self._shown(gate, "api")
+            if gate["all_enforced"] and gate["all_used"] >= gate["all_limit"]:
+                return self._shown(gate, "all")
             self.rate_window.append(now)
-            shown = limit or NOMINAL_RATE_LIMIT
-            return True, max(shown - len(self.rate_window), 0), shown
+            gate["all_used"] += 1
+            if api is not None:
+                self.api_windows.setdefault((api, caller), collections.deque()).append(now)
+                gate["api_used"] += 1
+            return self._shown(gate)
 
-    def rate_status(self):
-        """(remain, limit) without counting a call: for faulted answers."""
+    def rate_status(self, api, caller):
+        """admit()'s answer without counting a call: for faulted answers."""
         with self.lock:
-            self._prune(time.monotonic())
-            shown = self.settings["rate_limit"] or NOMINAL_RATE_LIMIT
-            return max(shown - len(self.rate_window), 0), shown
+            return self._shown(self._gate(api, caller, time.monotonic()))
+
+    def rate_windows(self):
+        """The per-API windows that hold calls now, sorted by API and caller:
+        [{"api", "caller", "used", "limit", "window"}]; `limit` as the header
+        shows it (nominal while api_rate_limit is off)."""
+        with self.lock:
+            now = time.monotonic()
+            limit = self.settings["api_rate_limit"] or NOMINAL_API_RATE_LIMIT
+            out = []
+            for key in sorted(self.api_windows):
+                window = self._api_window(key, now)
+                if window:
+                    out.append({"api": key[0], "caller": key[1], "used": len(window),
+                                "limit": limit, "window": self.settings["api_rate_window"]})
+            return out
 
     # -- call log ----------------------------------------------------------
 

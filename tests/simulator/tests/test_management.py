@@ -9,20 +9,14 @@ Plain `requests` against a simulator started in this process.
 import base64
 import hashlib
 import hmac
-import os
-import sys
 import time
 import uuid
 
 import pytest
 import requests
 
-SIM_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if SIM_DIR not in sys.path:
-    sys.path.insert(0, SIM_DIR)
-
-from hwmeeting_sim import ConfigError, Simulator  # noqa: E402
-from hwmeeting_sim.state import format_meeting_time, parse_meeting_time  # noqa: E402
+from hwmeeting_sim import ConfigError, Simulator
+from hwmeeting_sim.state import format_meeting_time, parse_meeting_time
 
 DETAILS = "/v1/mmc/management/conferences/confDetail"
 LIST = "/v1/mmc/management/conferences"
@@ -53,12 +47,6 @@ CONFIG = {
         {"id": "200000005", "subject": "Nobody's", "host_password": "510005"},
     ],
 }
-
-
-@pytest.fixture
-def sim():
-    with Simulator(config=CONFIG) as simulator:
-        yield simulator
 
 
 def account_token(sim, account, password):

@@ -15,7 +15,6 @@ import os
 import re
 import socket
 import struct
-import sys
 import threading
 import time
 
@@ -23,11 +22,7 @@ import pytest
 import requests
 import websocket
 
-SIM_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if SIM_DIR not in sys.path:
-    sys.path.insert(0, SIM_DIR)
-
-from hwmeeting_sim import ConfigError, Simulator, SimulatorAdmin  # noqa: E402
+from hwmeeting_sim import ConfigError, Simulator, SimulatorAdmin, SimulatorAdminError
 
 HOST_PW = "111111"
 MEETING, OTHER, IDLE = "200000001", "200000002", "200000003"
@@ -39,7 +34,8 @@ CONFIG = {
          "chair_id": CHAIR, "co_hosts": [SPEAKER],
          "participants": [
              {"pid": CHAIR, "name": "Chair", "phone": "+1001"},
-             {"pid": SPEAKER, "name": "Speaker", "phone": "+1002", "mute": 1, "hand": 1},
+             {"pid": SPEAKER, "name": "Speaker", "phone": "+1002", "mute": 1, "hand": 1,
+              "camera": False},                            # video on, camera off
              {"pid": CALLING, "name": "Being Called", "phone": "+1003", "state": 1,
               "video": 0},
          ]},
@@ -60,15 +56,6 @@ SEQ = "000000000000000001702459164879"
 # ---------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------
-
-def _wait_until(predicate, limit=20.0):
-    """Poll for a condition the test then asserts; the limit only bounds a
-    failing run, nothing is measured."""
-    deadline = time.monotonic() + limit
-    while not predicate() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return predicate()
-
 
 class Push(object):
     """REST calls and WebSocket connections against one simulator."""
@@ -134,11 +121,19 @@ class Push(object):
         return self.put(CONTROL + "cancelBroadcast", params=params, headers=headers)
 
 
-def subscribe_frame(control_token, conf_id=MEETING, types=TYPES, seq=SEQ, raw_token=False):
+ABSENT = object()     # subscribe_frame(conf_id=ABSENT): no conferenceID at all
+
+
+def subscribe_frame(control_token, conf_id=MEETING, types=TYPES, seq=SEQ, raw_token=False,
+                    as_object=False):
+    """A Subscribe: `data` a JSON string as documented (or an object), the
+    confToken "Basic base64(token)" as documented (or `raw_token` as given)."""
     conf_token = control_token if raw_token else (
         "Basic " + base64.b64encode(control_token.encode()).decode())
-    data = {"conferenceID": conf_id, "subscribeType": list(types), "confToken": conf_token}
-    return json.dumps({"sequence": seq, "action": "Subscribe", "data": json.dumps(data)})
+    data = {} if conf_id is ABSENT else {"conferenceID": conf_id}
+    data.update({"subscribeType": list(types), "confToken": conf_token})
+    return json.dumps({"sequence": seq, "action": "Subscribe",
+                       "data": data if as_object else json.dumps(data)})
 
 
 def recv_json(ws):
@@ -177,12 +172,6 @@ def next_non_heartbeat_is_none(ws):
     after sending a HeartBeat is its echo."""
     seq = heartbeat(ws, "000000000000000000000000009999")
     assert recv_json(ws) == {"sequence": seq, "action": "HeartBeat"}
-
-
-@pytest.fixture
-def sim():
-    with Simulator(config=copy.deepcopy(CONFIG)) as s:
-        yield s
 
 
 @pytest.fixture
@@ -299,7 +288,7 @@ def test_ws_token_expires(sim, push):
 
 @pytest.mark.parametrize("case", ["missing", "bogus", "other meeting", "control token",
                                   "meeting not in progress"])
-def test_bad_tmp_token_closes_with_1008(sim, push, case):
+def test_bad_tmp_token_closes_with_1008(sim, push, case, wait_until):
     data = push.control()
     conf_id = MEETING
     if case == "missing":
@@ -320,7 +309,7 @@ def test_bad_tmp_token_closes_with_1008(sim, push, case):
     assert reason in ("authentication failed", "the meeting is not in progress")
     for token in sim.issued_tokens():
         assert token not in reason
-    assert _wait_until(lambda: sim.push_connections() == [])
+    assert wait_until(lambda: sim.push_connections() == [])
     ws.close()
 
 
@@ -357,6 +346,11 @@ def test_subscribe_reply_and_full_messages(sim, push):
     chair, speaker, calling = [p["pinfoMap"] for p in parts["data"]]
     assert (chair["NAME"], chair["TEL"], chair["ROLE"], chair["STATE"]) == (
         "Chair", "+1001", "1", "0")
+    assert list(chair) == ["NAME", "TEL", "ROLE", "STATE", "HAND", "MUTE", "VIDEO",
+                           "CAMERASTATE", "BROADCAST", "ROLLCALL", "SHARE"]
+    # CAMERASTATE: the file's camera, or as video when it names none
+    assert (chair["CAMERASTATE"], speaker["CAMERASTATE"], calling["CAMERASTATE"]) == (
+        "1", "0", "0")
     assert (speaker["ROLE"], speaker["MUTE"], speaker["HAND"], speaker["VIDEO"],
             speaker["BROADCAST"]) == ("0", "1", "1", "1", "0")
     assert (calling["STATE"], calling["VIDEO"]) == ("1", "0")    # being called: listed too
@@ -378,25 +372,162 @@ def test_subscribe_one_type_gets_one_full_message(sim, push):
     ws.close()
 
 
-@pytest.mark.parametrize("case", ["not Basic", "raw token", "other meeting's token",
-                                  "expired control token", "other conferenceID",
-                                  "bogus base64"])
+@pytest.mark.parametrize("style,expected", [
+    ("object", {"returnCode": 0, "returnDesc": "SUCCESS"}),
+    ("string", json.dumps({"returnCode": 0, "returnDesc": "SUCCESS"}, separators=(",", ":"))),
+    ("space", {"returnCode": 0, "returnDesc ": "SUCCESS"}),
+    ("none", None),
+])
+def test_subscribe_reply_styles(sim, push, style, expected):
+    assert sim.configure()["push_subscribe_reply"] == "object"          # the default
+    sim.configure(push_subscribe_reply=style)
+    ws, data = push.open()
+    ws.send(subscribe_frame(data["token"]))
+    first = recv_json(ws)
+    if expected is None:                      # no reply: the full messages come all the same
+        fulls = [first, recv_json(ws)]
+    else:
+        assert first == {"action": "Subscribe", "sequence": SEQ, "data": expected}
+        fulls = [recv_json(ws) for _t in TYPES]
+    assert [m["action"] for m in fulls] == list(TYPES)
+    replies = [f for f in frames_of(sim, direction="out") if f["action"] == "Subscribe"]
+    if expected is None:
+        assert replies == []
+    else:
+        assert [(f["returnCode"], f["reply"]) for f in replies] == [(0, style)]
+    ws.close()
+
+
+@pytest.mark.parametrize("style", ["string", "space", "none"])
+def test_subscribe_failures_in_each_reply_style(sim, push, style):
+    sim.configure(push_subscribe_reply=style)
+    ws, data = push.open()
+    ws.send(json.dumps({"sequence": "8", "action": "Subscribe", "data": "not json"}))
+    if style != "none":
+        reply = recv_json(ws)["data"]
+        reply = json.loads(reply) if style == "string" else reply
+        assert reply["returnCode"] == 2
+        key = "returnDesc " if style == "space" else "returnDesc"
+        assert reply[key].startswith("INVALID_PARAMETER") and len(reply) == 2
+    next_non_heartbeat_is_none(ws)            # (no reply at all with "none")
+    ws.send(subscribe_frame("stb" + "0" * 48, raw_token=True))
+    if style != "none":
+        reply = recv_json(ws)["data"]
+        assert (json.loads(reply) if style == "string" else reply)["returnCode"] == 1
+    assert recv_close(ws) == (1008, "authentication failed")
+    ws.close()
+
+
+@pytest.mark.parametrize("style", ["list", "string"])
+def test_participants_data_styles(sim, push, style):
+    assert sim.configure()["push_participants_data"] == "list"          # the default
+    sim.configure(push_participants_data=style)
+    ws, data, fulls = subscribed(push)
+    full = fulls[1]["data"]
+    assert isinstance(full, str if style == "string" else list)
+    full = json.loads(full) if style == "string" else full
+    assert [p["pid"] for p in full] == [CHAIR, SPEAKER, CALLING]
+    assert full[0]["pinfoMap"]["NAME"] == "Chair"
+    push.write("broadcast", data["token"], pid=SPEAKER)
+    parts = [recv_json(ws) for _m in range(2)][1]           # after ConfDynamicInfoNotify
+    increment = json.loads(parts["data"]) if style == "string" else parts["data"]
+    assert isinstance(parts["data"], str if style == "string" else list)
+    assert increment == [{"pid": SPEAKER, "mode": 0, "pinfoMap": {"BROADCAST": "1"}}]
+    logged = [(f["msgMode"], f["dataType"]) for f in frames_of(sim, direction="out")
+              if f["action"] == "ParticipantsNotify"]
+    assert logged == [(0, style), (1, style)]
+    ws.close()
+
+
+def test_push_styles_change_for_open_channels_and_are_validated(sim, push):
+    ws, data, _fulls = subscribed(push)
+    with SimulatorAdmin(sim.url) as admin:
+        config = admin.configure(push_participants_data="string", push_subscribe_reply="space")
+        assert (config["push_participants_data"], config["push_subscribe_reply"]) == (
+            "string", "space")
+        push.write("broadcast", data["token"], pid=CHAIR)
+        parts = [recv_json(ws) for _m in range(2)][1]           # after ConfDynamicInfoNotify
+        assert json.loads(parts["data"])[0]["pid"] == CHAIR          # the next message
+        ws.send(subscribe_frame(data["token"], seq="9"))             # a second Subscribe
+        assert recv_json(ws)["data"] == {"returnCode": 0, "returnDesc ": "SUCCESS"}
+        for bad in ({"push_subscribe_reply": "loud"}, {"push_subscribe_reply": None},
+                    {"push_participants_data": "dict"}, {"push_participants_data": 1}):
+            r = requests.post(sim.url + "/_sim/config", json=bad, timeout=10)
+            assert r.status_code == 400, bad
+            with pytest.raises(ConfigError):
+                sim.configure(**bad)
+            with pytest.raises(ConfigError):
+                Simulator(config=CONFIG, **bad)
+        assert admin.settings()["push_subscribe_reply"] == "space"
+    ws.close()
+
+
+def test_push_styles_from_the_constructor():
+    with Simulator(config=copy.deepcopy(CONFIG), push_subscribe_reply="string",
+                   push_participants_data="string") as s:
+        ws, data = Push(s).open()
+        ws.send(subscribe_frame(data["token"]))
+        assert json.loads(recv_json(ws)["data"])["returnCode"] == 0
+        recv_json(ws)
+        assert isinstance(recv_json(ws)["data"], str)
+        ws.close()
+        s.reset()                                            # back to these settings
+        assert s.configure()["push_subscribe_reply"] == "string"
+
+
+@pytest.mark.parametrize("conf_id", ["absent", "null", "the channel's"])
+@pytest.mark.parametrize("raw_token", [False, True], ids=["Basic base64", "raw token"])
+@pytest.mark.parametrize("as_object", [False, True], ids=["data string", "data object"])
+def test_subscribe_as_real_clients_send_it(sim, push, conf_id, raw_token, as_object):
+    """conferenceID absent (the channel's confID stands), null or the
+    channel's; confToken documented or raw; data a JSON string or object."""
+    ws, data = push.open()
+    conf = {"absent": ABSENT, "null": None, "the channel's": MEETING}[conf_id]
+    ws.send(subscribe_frame(data["token"], conf, raw_token=raw_token, as_object=as_object))
+    assert recv_json(ws) == {"action": "Subscribe", "sequence": SEQ,
+                             "data": {"returnCode": 0, "returnDesc": "SUCCESS"}}
+    fulls = [recv_json(ws) for _t in TYPES]
+    assert [(m["action"], m["msgMode"], m["confID"]) for m in fulls] == [
+        (t, 0, MEETING) for t in TYPES]
+    assert sim.push_connections()[0]["subscribed"] == list(TYPES)
+    ws.close()
+
+
+@pytest.mark.parametrize("case", ["not Basic", "other meeting's token",
+                                  "other meeting's raw token", "expired control token",
+                                  "expired raw token", "bogus raw token",
+                                  "other conferenceID", "other conferenceID, data object",
+                                  "no conferenceID, other meeting's token",
+                                  "empty conferenceID", "empty confToken", "bogus base64"])
 def test_subscribe_with_a_bad_conf_token(sim, push, case):
     ws, data = push.open()
-    token, conf_id, raw = data["token"], MEETING, False
+    token, conf_id, raw, as_object = data["token"], MEETING, False, False
     if case == "not Basic":
         token, raw = "Bearer " + token, True
-    elif case == "raw token":
-        raw = True
     elif case == "other meeting's token":
         token = push.control(OTHER)["token"]
+    elif case == "other meeting's raw token":
+        token, raw = push.control(OTHER)["token"], True
     elif case == "expired control token":
         sim.expire_tokens("control")
+    elif case == "expired raw token":
+        sim.expire_tokens("control")
+        raw = True
+    elif case == "bogus raw token":
+        token, raw = "stb" + "0" * 48, True
     elif case == "other conferenceID":
         conf_id = OTHER
+    elif case == "other conferenceID, data object":
+        conf_id, as_object = OTHER, True
+    elif case == "no conferenceID, other meeting's token":
+        token, conf_id = push.control(OTHER)["token"], ABSENT
+    elif case == "empty conferenceID":
+        conf_id = ""
+    elif case == "empty confToken":
+        token, raw = "", True
     else:
         token, raw = "Basic %%%not-base64", True
-    ws.send(subscribe_frame(token, conf_id, raw_token=raw))
+    ws.send(subscribe_frame(token, conf_id, raw_token=raw, as_object=as_object))
     reply = recv_json(ws)
     assert reply["action"] == "Subscribe" and reply["sequence"] == SEQ
     assert reply["data"]["returnCode"] != 0
@@ -405,9 +536,10 @@ def test_subscribe_with_a_bad_conf_token(sim, push, case):
     ws.close()
 
 
-@pytest.mark.parametrize("data", [{"conferenceID": MEETING}, "not json", "[1, 2]",
+@pytest.mark.parametrize("data", [{"conferenceID": MEETING}, "not json", "[1, 2]", [1, 2], None,
                                   json.dumps({"conferenceID": MEETING,
-                                              "subscribeType": "ParticipantsNotify"})])
+                                              "subscribeType": "ParticipantsNotify"}),
+                                  {"conferenceID": int(MEETING), "subscribeType": list(TYPES)}])
 def test_subscribe_with_malformed_data(sim, push, data):
     ws, control = push.open()
     ws.send(json.dumps({"sequence": "7", "action": "Subscribe", "data": data}))
@@ -524,7 +656,8 @@ def test_incrementals_for_admin_changes(sim, push):
         {"pid": CHAIR, "mode": 0, "pinfoMap": {"MUTE": "1"}},
         {"pid": "pid-new", "mode": 0, "pinfoMap": {
             "NAME": "Newcomer", "TEL": "+1004", "ROLE": "0", "STATE": "0", "HAND": "0",
-            "MUTE": "0", "VIDEO": "1", "BROADCAST": "0", "ROLLCALL": "0", "SHARE": "0"}},
+            "MUTE": "0", "VIDEO": "1", "CAMERASTATE": "1", "BROADCAST": "0", "ROLLCALL": "0",
+            "SHARE": "0"}},
         {"pid": CALLING, "mode": 1, "pinfoMap": {}},
     ]
     # the chair moves: ROLE follows chair_id
@@ -536,6 +669,52 @@ def test_incrementals_for_admin_changes(sim, push):
     sim.set_meeting(MEETING, subject="Renamed", live=True)
     next_non_heartbeat_is_none(ws)
     ws.close()
+
+
+def test_camera_changes_are_pushed(sim, push):
+    ws, _data, _fulls = subscribed(push)
+    participants = copy.deepcopy(CONFIG["meetings"][0]["participants"])
+    participants[1]["camera"] = True                         # the speaker's camera goes on
+    assert sim.set_meeting(MEETING, participants=participants)["participants"][1]["camera"]
+    assert recv_json(ws)["data"] == [{"pid": SPEAKER, "mode": 0,
+                                      "pinfoMap": {"CAMERASTATE": "1"}}]
+    participants[1]["video"] = 0                             # video alone: the camera stays
+    sim.set_meeting(MEETING, participants=participants)
+    assert recv_json(ws)["data"] == [{"pid": SPEAKER, "mode": 0, "pinfoMap": {"VIDEO": "0"}}]
+    participants[0]["video"] = 0                             # no camera given: it follows video
+    sim.set_meeting(MEETING, participants=participants)
+    assert recv_json(ws)["data"] == [{"pid": CHAIR, "mode": 0,
+                                      "pinfoMap": {"VIDEO": "0", "CAMERASTATE": "0"}}]
+    # through the admin interface, which shows the field too
+    participants[0]["camera"] = True
+    r = requests.patch(sim.url + "/_sim/meetings/" + MEETING, timeout=10,
+                       json={"participants": participants})
+    assert r.json()["meeting"]["participants"][0]["camera"] is True
+    assert recv_json(ws)["data"] == [{"pid": CHAIR, "mode": 0,
+                                      "pinfoMap": {"CAMERASTATE": "1"}}]
+    with SimulatorAdmin(sim.url) as admin:
+        assert [p["camera"] for p in admin.meeting(MEETING)["participants"]] == [
+            True, True, False]
+        participants[0]["camera"] = "off"
+        with pytest.raises(SimulatorAdminError) as err:
+            admin.set_meeting(MEETING, participants=participants)
+        assert err.value.status == 400
+    with pytest.raises(ConfigError):
+        sim.set_meeting(MEETING, participants=participants)
+    ws.close()
+
+
+def test_camera_from_a_meetings_file(tmp_path):
+    path = tmp_path / "meetings.yml"
+    path.write_text('meetings:\n  - {id: "%s", host_password: "%s", state: Created,\n'
+                    '     participants: [{pid: a, video: 1, camera: false}, {pid: b, video: 0},\n'
+                    '                    {pid: c, video: 0, camera: true}]}\n'
+                    % (MEETING, HOST_PW))
+    with Simulator(meetings_file=str(path)) as s:
+        assert [p["camera"] for p in s.meeting(MEETING)["participants"]] == [False, False, True]
+        ws, _data, fulls = subscribed(Push(s))
+        assert [p["pinfoMap"]["CAMERASTATE"] for p in fulls[1]["data"]] == ["0", "0", "1"]
+        ws.close()
 
 
 def test_incrementals_through_the_admin_interface(sim, push):
@@ -636,7 +815,7 @@ def test_state_change_delay_shows_in_realtime_info_later(sim, push):
     assert sim.meeting(MEETING)["recording"] is False
 
 
-def test_destroyed_sends_state_then_closes(sim, push):
+def test_destroyed_sends_state_then_closes(sim, push, wait_until):
     ws, _data, _fulls = subscribed(push)
     waiting, _d = push.open()                                   # not subscribed
     next_non_heartbeat_is_none(waiting)                         # (and authenticated)
@@ -646,7 +825,7 @@ def test_destroyed_sends_state_then_closes(sim, push):
         "ConfDynamicInfoNotify", 1, "Destroyed")
     assert recv_close(ws) == (1000, "the meeting has ended")
     assert recv_close(waiting) == (1000, "the meeting has ended")
-    assert _wait_until(lambda: sim.push_connections() == [])
+    assert wait_until(lambda: sim.push_connections() == [])
     for w in (ws, waiting):
         w.close()
 
@@ -781,10 +960,10 @@ def test_fault_on_the_ws_token_call(sim, push):
     assert push.ws_token_call(MEETING, data["token"]).status_code == 200
 
 
-def test_rate_limit_counts_ws_token_and_upgrade(sim, push):
+def test_rate_limit_counts_ws_token_and_upgrade(sim, push, wait_until):
     data = push.control()
     # start from an empty window (the control-token call leaves it after a second)
-    assert _wait_until(lambda: sim._state.rate_status()[0] == 1000)
+    assert wait_until(lambda: sim._state.rate_status(None, "")["all_remain"] == 1000)
     sim.configure(rate_limit=2)
     tmp = push.ws_token(MEETING, data["token"])                 # 1
     ws = push.connect(MEETING, tmp)                             # 2
@@ -792,6 +971,33 @@ def test_rate_limit_counts_ws_token_and_upgrade(sim, push):
     assert r.status_code == 429
     assert [c["status"] for c in sim.calls[-3:]] == [200, 101, 429]
     ws.close()
+
+
+def test_api_rate_limit_does_not_count_the_upgrade(sim, push):
+    """The upgrade is the push server's, not an API of the gateway: the
+    per-API limit never counts or refuses it, and its answer carries only
+    the per-second header."""
+    sim.configure(api_rate_limit=2)
+    data, other = push.control(), push.control(OTHER)              # the token API: 2 of 2
+    assert push.get(TOKEN, params={"conferenceID": MEETING},
+                    headers={"X-Login-Type": "1", "X-Password": HOST_PW}).status_code == 429
+    tmp = [data["tmpWsToken"], other["tmpWsToken"]]
+    tmp += [push.ws_token(MEETING, data["token"]) for _c in range(2)]   # wsToken: 2 of 2
+    assert push.ws_token_call(MEETING, data["token"]).status_code == 429
+    sock, head = _raw_upgrade(sim, tmp[0])
+    sock.close()
+    assert head.startswith("HTTP/1.1 101 ")
+    assert re.search(r"(?im)^x-apig-ratelimit-api-allenv: remain:\d+,limit:1000,time:1 second\r$",
+                     head)
+    assert not re.search(r"(?im)^x-apig-ratelimit-api:", head)
+    channels = [push.connect(OTHER, tmp[1])] + [push.connect(MEETING, t) for t in tmp[2:]]
+    assert [ws.getstatus() for ws in channels] == [101, 101, 101]
+    upgrades = [c for c in sim.calls if c["path"] == PUSH]
+    assert [(c["status"], c["api"], c["caller"], c["remain"], c["limit"]) for c in upgrades] == [
+        (101, "GET " + PUSH, "ip:127.0.0.1", None, None)] * 4
+    assert [w["api"] for w in sim.rate_windows()] == ["GET " + TOKEN, "GET " + WS_TOKEN]
+    for ws in channels:
+        ws.close()
 
 
 def test_delay_setting_applies_to_the_upgrade(sim, push):
@@ -895,7 +1101,7 @@ def test_unmasked_client_frame_is_a_protocol_error(sim, push):
         sock.close()
 
 
-def test_fragmented_message_ping_binary_and_client_close(sim, push):
+def test_fragmented_message_ping_binary_and_client_close(sim, push, wait_until):
     ws, data = push.open()
     text = subscribe_frame(data["token"])
     half = len(text) // 2
@@ -909,7 +1115,7 @@ def test_fragmented_message_ping_binary_and_client_close(sim, push):
     # the client closes: the server answers with the same code
     ws.send_close(websocket.STATUS_GOING_AWAY, b"bye")
     assert recv_close(ws)[0] == 1001
-    assert _wait_until(lambda: sim.push_connections() == [])
+    assert wait_until(lambda: sim.push_connections() == [])
     closes = [(f["direction"], f["code"]) for f in sim.frames if f["action"] == "close"]
     assert closes == [("in", 1001), ("out", 1001)]
     ws.close()
@@ -941,21 +1147,23 @@ def test_wss_with_the_generated_ca():
             websocket.create_connection(p.url(MEETING, data["tmpWsToken"]), timeout=10)
 
 
-def test_call_log_and_frame_log_hold_no_token(sim, push):
+def test_call_log_and_frame_log_hold_no_token(sim, push, wait_until):
     ws, data, _fulls = subscribed(push)
     push.write("record", data["token"])
     recv_json(ws)
     heartbeat(ws)
     recv_json(ws)
     ws.close()
-    assert _wait_until(lambda: sim.push_connections() == [])
+    assert wait_until(lambda: sim.push_connections() == [])
     bad = push.connect(MEETING, "stb" + "1" * 48)
     recv_close(bad)
     bad.close()
     upgrade = [c for c in sim.calls if c["path"] == PUSH][0]
     assert upgrade == {"method": "GET", "path": PUSH, "query": {"confID": MEETING},
                        "status": 101, "time": upgrade["time"],
-                       "request_id": upgrade["request_id"], "websocket": True}
+                       "request_id": upgrade["request_id"], "websocket": True,
+                       "api": "GET " + PUSH, "caller": "ip:127.0.0.1",
+                       "remain": None, "limit": None}
     # calls without the WebSocket are not marked
     assert all("websocket" not in c for c in sim.calls if c["path"] != PUSH)
     dumped = json.dumps([sim.calls, sim.frames, sim.push_connections()])
@@ -966,12 +1174,12 @@ def test_call_log_and_frame_log_hold_no_token(sim, push):
         assert base64.b64encode(token.encode()).decode() not in dumped
 
 
-def test_frame_log_shape(sim, push):
+def test_frame_log_shape(sim, push, wait_until):
     ws, data, _fulls = subscribed(push)
     seq = heartbeat(ws)
     recv_json(ws)
     ws.close()
-    assert _wait_until(lambda: len([f for f in sim.frames if f["action"] == "close"]) == 2)
+    assert wait_until(lambda: len([f for f in sim.frames if f["action"] == "close"]) == 2)
     frames = sim.frames
     conn = frames[0]["connection"]
     assert all(f["connection"] == conn and f["conference_id"] == MEETING for f in frames)
@@ -1024,7 +1232,7 @@ def test_frame_log_is_cleared(sim, push):
     ws.close()
 
 
-def test_admin_lists_and_closes_push_channels(sim, push):
+def test_admin_lists_and_closes_push_channels(sim, push, wait_until):
     a, _d, _f = subscribed(push)
     b, _d, _f = subscribed(push, OTHER)
     with SimulatorAdmin(sim.url) as admin:
@@ -1041,7 +1249,7 @@ def test_admin_lists_and_closes_push_channels(sim, push):
         assert recv_close(b) == (4000, "test")
         r = requests.post(sim.url + "/_sim/push/close", timeout=10, json={"code": 1005})
         assert r.status_code == 400
-    assert _wait_until(lambda: sim.push_connections() == [])
+    assert wait_until(lambda: sim.push_connections() == [])
     assert sim.close_push() == 0
     for ws in (a, b):
         ws.close()

@@ -1,10 +1,11 @@
 """Self-tests of the Huawei Cloud Meeting simulator (tests/simulator).
 
 Plain `requests` against a simulator started in this process, so every
-assertion is about what goes over the wire.  Covers each call of API.md, each
-row of its "Answers the modules must tell apart" table, App ID signatures,
-token expiry, faults, the rate limit, TLS, omit_fields, the call log, the
-admin interface and the command line.
+assertion is about what goes over the wire.  Covers each call of the service
+contract (docs/dev/service_contract.md), each row of its "Answers the modules
+must tell apart" table, App ID signatures, token expiry, faults, the
+per-second rate limit, TLS, omit_fields, the call log, the admin interface
+and the command line (the per-API rate limit: test_rate_limit.py).
 """
 
 import base64
@@ -31,12 +32,11 @@ import requests
 import yaml
 from cryptography import x509
 
-SIM_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if SIM_DIR not in sys.path:
-    sys.path.insert(0, SIM_DIR)
+from hwmeeting_sim import (ConfigError, DEMO_MEETINGS, Simulator, SimulatorAdmin,
+                           SimulatorAdminError)
 
-from hwmeeting_sim import (ConfigError, DEMO_MEETINGS, Simulator,  # noqa: E402
-                           SimulatorAdmin, SimulatorAdminError)
+# tests/simulator: where the command line runs from
+SIM_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 ACCOUNT, ACCOUNT_PASSWORD = "ops@example.com", "account-pw-not-secret"
 APP_ID, APP_KEY = "test-app", "test-app-key-not-secret"
@@ -86,7 +86,12 @@ LIVE_PATH = "/v1/mmc/control/conferences/live"
 BROADCAST = "/v1/mmc/control/conferences/participants/broadcast"
 CANCEL = "/v1/mmc/control/conferences/cancelBroadcast"
 
-RATE_HEADER = re.compile(r"^remain:(\d+),limit:(\d+),time:1 second$")
+# X-APIG-Ratelimit-Api: this API, this caller (default window: a minute);
+# X-APIG-Ratelimit-Api-Allenv: every call of every caller, per second.
+RATE_HEADER = re.compile(r"^remain:(\d+),limit:(\d+),time:1 minute$")
+ALLENV_HEADER = re.compile(r"^remain:(\d+),limit:(\d+),time:1 second$")
+THROTTLED_MSG = ("The throttling threshold has been reached: policy user over ratelimit,"
+                 "limit:%d,time:%s")
 
 
 # ---------------------------------------------------------------------------
@@ -201,13 +206,8 @@ def assert_error(response, status, code=None):
 def assert_gateway_headers(response):
     assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-Id"])
     assert RATE_HEADER.match(response.headers["X-APIG-Ratelimit-Api"])
+    assert ALLENV_HEADER.match(response.headers["X-APIG-Ratelimit-Api-Allenv"])
     assert "Content-Length" in response.headers
-
-
-@pytest.fixture
-def sim():
-    with Simulator(config=copy.deepcopy(CONFIG)) as s:
-        yield s
 
 
 @pytest.fixture
@@ -480,6 +480,9 @@ def test_realtime_info_lists_attendees_and_participants(client, running):
                                   "name": "Chair", "phone": "+1001"}]
     assert [p["pid"] for p in body["participants"]] == ["pid-chair", SPEAKER, CALLING]
     assert body["participants"][2]["state"] == 1
+    # the fields the vendor documents; the camera is the push's alone
+    assert all(set(p) == {"pid", "name", "phone", "state", "video", "mute", "hand"}
+               for p in body["participants"])
     assert body["confInfo"] == {"chairID": "pid-chair", "coHosts": ["pid-cohost"]}
 
 
@@ -660,6 +663,7 @@ def test_bad_http_framing(sim, framing):
         assert r.status in (400, 413)
         assert body["error_code"] == "SIM.INVALID_PARAMETER"
         assert RATE_HEADER.match(r.getheader("X-APIG-Ratelimit-Api"))
+        assert ALLENV_HEADER.match(r.getheader("X-APIG-Ratelimit-Api-Allenv"))
         assert r.will_close                        # the stream is out of step: closed
     finally:
         conn.close()
@@ -671,16 +675,7 @@ def test_binds_loopback_only(sim):
     assert sim.url.startswith("http://127.0.0.1:")
 
 
-def _wait_until(predicate, limit=20.0):
-    """Poll for a condition the test then asserts; the limit only bounds a
-    failing run, nothing is measured."""
-    deadline = time.monotonic() + limit
-    while not predicate() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return predicate()
-
-
-def test_concurrent_requests_are_served_in_parallel(client, sim):
+def test_concurrent_requests_are_served_in_parallel(client, sim, wait_until):
     # Three calls held inside the simulator at once (an hour-long fault delay
     # each), and a fourth still answered: served in parallel, by order alone.
     sim.inject_fault("/nowhere", delay=3600, count=3)
@@ -692,7 +687,7 @@ def test_concurrent_requests_are_served_in_parallel(client, sim):
     threads = [threading.Thread(target=call) for _attempt in range(3)]
     for t in threads:
         t.start()
-    assert _wait_until(lambda: not sim._state.list_faults())   # all three are inside
+    assert wait_until(lambda: not sim._state.list_faults())   # all three are inside
     assert client.get("/nowhere").status_code == 404
     assert all(t.is_alive() for t in threads) and results == []
     assert [c["status"] for c in sim.calls] == [404]
@@ -857,7 +852,9 @@ def test_fault_broken_body(client, sim):
 def test_fault_retry_after(client, sim):
     sim.inject_fault(DETAIL, retry_after="2")               # alone: a 429
     r = client.detail(LIVE)
-    assert_error(r, 429, "APIGW.0308")
+    body = assert_error(r, 429, "APIG.0308")
+    # the gateway's message, with this API's (nominal) limit and window
+    assert body["error_msg"] == THROTTLED_MSG % (1000000, "1 minute")
     assert r.headers["Retry-After"] == "2"
     sim.inject_fault(DETAIL, status=503, retry_after="1")
     r = client.detail(LIVE)
@@ -882,7 +879,7 @@ def test_fault_validation(sim, kwargs):
 # delay and rate limit
 # ---------------------------------------------------------------------------
 
-def test_delay_applies_to_api_calls_not_admin(client, sim):
+def test_delay_applies_to_api_calls_not_admin(client, sim, wait_until):
     sim.configure(delay=0.3)
     client.get("/nowhere")
     client.get("/nowhere")
@@ -894,7 +891,7 @@ def test_delay_applies_to_api_calls_not_admin(client, sim):
                             args=(lambda: requests.get(sim.url + "/nowhere", timeout=7200),))
     held.start()
     # the session's keep-alive connection and the held one
-    assert _wait_until(lambda: len(sim._server.open_connections) == 2)
+    assert wait_until(lambda: len(sim._server.open_connections) == 2)
     assert client.get("/_sim/health").status_code == 200
     assert client.get("/_sim/calls").json()["calls"] == sim.calls   # not logged either
     assert held.is_alive() and len(sim.calls) == 2
@@ -913,16 +910,21 @@ def test_delay_from_the_constructor():
 
 
 def test_rate_limit(client, sim):
+    """rate_limit: every call of every caller per sliding second, shown in
+    X-APIG-Ratelimit-Api-Allenv (each API's own window is not at issue)."""
     sim.configure(rate_limit=3)
     remains = []
     for _attempt in range(3):
         r = client.get("/nowhere")
         assert r.status_code == 404
-        remains.append(RATE_HEADER.match(r.headers["X-APIG-Ratelimit-Api"]).groups())
+        remains.append(ALLENV_HEADER.match(r.headers["X-APIG-Ratelimit-Api-Allenv"]).groups())
     assert remains == [("2", "3"), ("1", "3"), ("0", "3")]
     r = client.get(DETAIL)
-    assert_error(r, 429, "APIGW.0308")
-    assert r.headers["X-APIG-Ratelimit-Api"] == "remain:0,limit:3,time:1 second"
+    body = assert_error(r, 429, "APIG.0308")
+    assert body["error_msg"] == THROTTLED_MSG % (3, "1 second")
+    assert r.headers["X-APIG-Ratelimit-Api-Allenv"] == "remain:0,limit:3,time:1 second"
+    # DETAIL's own window: not counted, nothing used yet
+    assert r.headers["X-APIG-Ratelimit-Api"] == "remain:1000000,limit:1000000,time:1 minute"
     assert "Retry-After" not in r.headers
     assert sim.calls[-1]["status"] == 429
     # admin calls are not the gateway's business
@@ -1051,6 +1053,10 @@ def test_call_log(client, sim):
         ("POST", AUTH_ACCOUNT, 200), ("GET", DETAIL, 401)]
     assert calls[1]["query"] == {"conferenceID": LIVE}
     assert calls[0]["query"] == {}
+    # the gateway's view: which API, whose call, the rate limit as answered
+    assert [(c["api"], c["caller"], c["remain"], c["limit"]) for c in calls] == [
+        ("POST " + AUTH_ACCOUNT, "account:" + ACCOUNT, 999999, 1000000),
+        ("GET " + DETAIL, "ip:127.0.0.1", 999999, 1000000)]
     assert all(isinstance(c["time"], float) and abs(c["time"] - time.time()) < 60
                for c in calls)
     calls.append("mine")                           # a copy: the log is unchanged
@@ -1084,11 +1090,14 @@ def test_meeting_and_set_meeting(sim):
                               participants=[{"pid": "p9", "name": "New"}])
     assert updated["recording"] is True
     assert updated["participants"] == [{"pid": "p9", "name": "New", "phone": "",
-                                        "state": 0, "video": 1, "mute": 0, "hand": 0}]
+                                        "state": 0, "video": 1, "mute": 0, "hand": 0,
+                                        "camera": True}]
     with pytest.raises(KeyError):
         sim.meeting("123")
     for bad in ({"state": "Running"}, {"mode": "GRID"}, {"recording": "yes"},
-                {"color": "red"}, {"participants": [{"name": "no pid"}]}):
+                {"color": "red"}, {"participants": [{"name": "no pid"}]},
+                {"participants": [{"pid": "p9", "camera": 1}]},
+                {"participants": [{"pid": "p9", "camera": "on"}]}):
         with pytest.raises(ConfigError):
             sim.set_meeting(IDLE, **bad)
 
@@ -1106,9 +1115,12 @@ def test_reset(client, sim, running):
     access = client.token()
     client.write("record", IDLE, running)
     sim.inject_fault(DETAIL, status=500)
-    sim.configure(delay=0.01, rate_limit=50)
+    sim.configure(delay=0.01, rate_limit=50, api_rate_limit=5, api_rate_window=30)
+    assert sim.rate_windows()
     issued = sim.issued_tokens()
     sim.reset()
+    assert sim.rate_windows() == []                               # windows forgotten
+    assert (sim.configure()["api_rate_limit"], sim.configure()["api_rate_window"]) == (None, 60.0)
     assert sim.meeting(IDLE)["state"] == "Schedule"
     assert sim.meeting(IDLE)["recording"] is False
     assert sim.calls == []
@@ -1139,14 +1151,14 @@ def test_stop_is_idempotent_and_ends_open_connections(sim):
     conn.close()
 
 
-def test_stop_cuts_a_delay_short():
+def test_stop_cuts_a_delay_short(wait_until):
     # An hour-long delay: only a stop that cuts it short ends the call.
     s = Simulator(config=copy.deepcopy(CONFIG), delay=3600).start()
     outcome = []
     t = threading.Thread(target=lambda: outcome.append(
         _swallow(lambda: requests.get(s.url + "/x", timeout=7200))))
     t.start()
-    assert _wait_until(lambda: len(s._server.open_connections) == 1)   # it is inside
+    assert wait_until(lambda: len(s._server.open_connections) == 1)   # it is inside
     s.stop()
     t.join(60)
     assert not t.is_alive()                      # not an hour later
@@ -1227,12 +1239,6 @@ def test_demo_meetings_file():
 # ---------------------------------------------------------------------------
 # the admin interface and SimulatorAdmin
 # ---------------------------------------------------------------------------
-
-@pytest.fixture
-def tls_sim():
-    with Simulator(config=copy.deepcopy(CONFIG), tls=True) as s:
-        yield s
-
 
 def test_admin_client(tls_sim):
     sim = tls_sim
@@ -1358,7 +1364,8 @@ def test_cli_script_tls_sigterm(tmp_path):
     proc = _spawn([sys.executable, os.path.join(SIM_DIR, "run.py"), "--tls",
                    "--cert-dir", str(cert_dir), "--url-file", str(url_file),
                    "--log-calls", "--conf-token-ttl", "77", "--access-token-ttl", "88",
-                   "--rate-limit", "100", "--delay", "0"])
+                   "--rate-limit", "100", "--delay", "0", "--api-rate-limit", "7",
+                   "--api-rate-window", "5"])
     try:
         line = _readline(proc)
         match = LISTENING.match(line.rstrip("\n"))
@@ -1372,7 +1379,8 @@ def test_cli_script_tls_sigterm(tmp_path):
                               b"demo@example.com:demo-account-password-not-secret").decode()},
                           json={"account": "demo@example.com", "clientType": 72})
         assert r.status_code == 200 and r.json()["validPeriod"] == 88
-        assert r.headers["X-APIG-Ratelimit-Api"].endswith("limit:100,time:1 second")
+        assert r.headers["X-APIG-Ratelimit-Api-Allenv"].endswith("limit:100,time:1 second")
+        assert r.headers["X-APIG-Ratelimit-Api"] == "remain:6,limit:7,time:5 second"
         logged = _readline(proc)
         assert logged.strip() == "hwmeeting-sim call: POST %s -> 200" % AUTH_ACCOUNT
         with SimulatorAdmin(url, ca_path=ca) as admin:
@@ -1392,7 +1400,8 @@ def test_cli_module_sigint(tmp_path):
     proc = _spawn([sys.executable, "-m", "hwmeeting_sim", "--meetings", str(meetings),
                    "--port", "0", "--omit-fields", "recState,mode", "--write-json",
                    "--confinfo-state", "--state-change-delay", "0.25", "--ws-token-ttl", "5",
-                   "--push-heartbeat-timeout", "7"],
+                   "--push-heartbeat-timeout", "7", "--push-subscribe-reply", "space",
+                   "--push-participants-data", "string"],
                   env=env)
     try:
         match = LISTENING.match(_readline(proc).rstrip("\n"))
@@ -1408,6 +1417,8 @@ def test_cli_module_sigint(tmp_path):
         settings = SimulatorAdmin(url).settings()
         assert (settings["state_change_delay"], settings["ws_token_ttl"],
                 settings["push_heartbeat_timeout"]) == (0.25, 5.0, 7.0)
+        assert (settings["push_subscribe_reply"], settings["push_participants_data"]) == (
+            "space", "string")
         r = requests.put(url + CANCEL, params={"conferenceID": LIVE}, timeout=10,
                          headers={"X-Conference-Authorization": token})
         assert r.json()["returnCode"] == 0
@@ -1441,5 +1452,6 @@ def test_cli_help_lists_every_flag():
                  "--access-token-ttl", "--conf-token-ttl", "--rate-limit", "--url-file",
                  "--log-calls", "--omit-fields", "--write-json", "--error-style",
                  "--confinfo-state", "--state-change-delay", "--ws-token-ttl",
-                 "--push-heartbeat-timeout"):
+                 "--push-heartbeat-timeout", "--api-rate-limit", "--api-rate-window",
+                 "--push-subscribe-reply", "--push-participants-data"):
         assert flag in out
