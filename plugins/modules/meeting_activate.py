@@ -110,6 +110,7 @@ request_id:
 '''
 
 from ansible_collections.hwcloud.meeting.plugins.module_utils.base import MeetingModule
+from ansible_collections.hwcloud.meeting.plugins.module_utils.client import MeetingError
 from ansible_collections.hwcloud.meeting.plugins.module_utils.control import Outcome, Target, converge
 from ansible_collections.hwcloud.meeting.plugins.module_utils.realtime import IN_PROGRESS
 
@@ -155,8 +156,12 @@ class Activation(Target):
             # The password came from the meeting's details and is kept in
             # memory only: fetch the control token while it is known, so the
             # control tasks that follow (the token cache) need not read the
-            # details again.
-            module.client.hand_over_control_token()
+            # details again. The meeting is activated either way: should this
+            # fail, those tasks read the details themselves.
+            try:
+                module.client.hand_over_control_token()
+            except MeetingError:
+                pass
 
     def outcome(self, module, desired):
         cid = module.conference_id

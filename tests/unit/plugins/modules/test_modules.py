@@ -397,10 +397,13 @@ DETAILS = response(200, {'conferenceData': {'conferenceID': CID, 'passwordEntry'
 
 def test_activate_without_host_password_reads_it_from_the_details(capsys, service):
     calls = service({PATH_APP_LOGIN: [ACCESS], PATH_ONLINE: [NOT_IN_PROGRESS], PATH_DETAILS: [DETAILS],
-                     PATH_START: [response(200, {'regionIP': '10.0.0.1'})]})
+                     PATH_START: [response(200, {'regionIP': '10.0.0.1'})], PATH_CONTROL_TOKEN: [TOKEN]})
     result = run_module(meeting_activate.main, dict(conference_id=CID, **LOGIN), capsys)
     assert result['changed'] is True and result['region_ip'] == '10.0.0.1'
-    assert calls.paths() == [PATH_APP_LOGIN, PATH_ONLINE, PATH_DETAILS, PATH_START]
+    # and, while it knows the password, the control token for the tasks that follow
+    assert calls.paths() == [PATH_APP_LOGIN, PATH_ONLINE, PATH_DETAILS, PATH_START, PATH_CONTROL_TOKEN]
+    assert calls.requests[-1]['headers']['X-Password'] == 'chair-pw-from-details'
+    calls.requests.pop()
     assert calls.requests[-1]['json'] == {'conferenceID': CID, 'password': 'chair-pw-from-details'}
     assert 'chair-pw-from-details' not in str(result) and 'guest-pw-from-details' not in str(result)
 
@@ -590,3 +593,20 @@ def test_token_cache_option_beats_the_environment(capsys, service, monkeypatch):
     for _task in range(2):
         run_module(meeting_info.main, dict(CONTROL, token_cache=True), capsys)
     assert calls.paths().count(PATH_CONTROL_TOKEN) == 1
+
+
+def test_activate_succeeds_when_handing_over_the_control_token_fails(capsys, service):
+    calls = service({PATH_APP_LOGIN: [ACCESS], PATH_ONLINE: [NOT_IN_PROGRESS], PATH_DETAILS: [DETAILS],
+                     PATH_START: [response(200, {'regionIP': '10.0.0.1'})],
+                     PATH_CONTROL_TOKEN: [response(400, {'error_code': 'MMC.111070005', 'error_msg': 'x'})]})
+    result = run_module(meeting_activate.main, dict(conference_id=CID, **LOGIN), capsys)
+    assert result['changed'] is True and not result.get('failed')
+    assert calls.paths()[-1] == PATH_CONTROL_TOKEN
+
+
+def test_activate_with_a_host_password_fetches_no_control_token(capsys, service):
+    calls = service({PATH_APP_LOGIN: [ACCESS], PATH_ONLINE: [NOT_IN_PROGRESS],
+                     PATH_START: [response(200, {'regionIP': '10.0.0.1'})]})
+    result = run_module(meeting_activate.main, dict(conference_id=CID, host_password='host-pw-7', **LOGIN), capsys)
+    assert result['changed'] is True
+    assert calls.paths() == [PATH_APP_LOGIN, PATH_ONLINE, PATH_START]
