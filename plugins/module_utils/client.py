@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """The one HTTP client of the collection: session, retries, logins, control
-token and errors for the Huawei Cloud Meeting REST API (see docs/ and API.md).
+token and errors for the Huawei Cloud Meeting REST API (docs/dev/service_contract.md).
 
 Every module builds exactly one MeetingClient per run.  Tokens are fetched
 lazily, the first time a call needs them, so a task never logs in or asks for
@@ -40,7 +40,8 @@ else:
 DEFAULT_API_URL = 'https://api.meeting.huaweicloud.com'
 USER_AGENT = 'hwcloud.meeting-ansible-collection'
 
-# Statuses the gateway and the service use for "try again" (API.md, Errors).
+# Statuses the gateway and the service use for "try again" (the service
+# contract, docs/dev/service_contract.md, "Errors").
 TRANSIENT_STATUSES = frozenset((429, 500, 502, 503, 504))
 # The longest wait before one retry that a Retry-After asks for, spread and
 # backoff included (the doc fragment promises it): an event-day task must not
@@ -69,7 +70,7 @@ LIST_PAGE_SIZE = 100
 MAX_LIST_PAGES = 1000
 
 CLIENT_TYPE = 72
-APP_SIGNATURE_LIFETIME = 600  # seconds, "about ten minutes ahead" (API.md)
+APP_SIGNATURE_LIFETIME = 600  # seconds, "about ten minutes ahead" (the service contract)
 CONTROL_TOKEN_LIFETIME = 1800  # "a token lives 30 minutes", when the answer does not say
 WS_TOKEN_LIFETIME = 60  # a push token lives one minute
 
@@ -160,7 +161,7 @@ def build_retry(retries):
 
 
 def app_signature(app_key, app_id, user_id, expire_time, nonce, corp_id=None):
-    """The App ID login signature of API.md: upper-case hex HMAC-SHA256 over
+    """The App ID login signature (the service contract): upper-case hex HMAC-SHA256 over
     ``appId:userId:expireTime:nonce``, with ``corpId`` after ``appId`` for a
     multi-tenant app (one that sends a non-empty corpId)."""
     parts = [app_id]
@@ -198,7 +199,7 @@ def _describe_body(text):
 
 def parse_error(response):
     """(error_code, error_msg, description) from a failed answer, whichever of
-    the spellings in API.md the gateway used; the description always says
+    the spellings of the service contract the gateway used; the description always says
     something, even for an empty or HTML body."""
     try:
         data = response.json()
@@ -221,7 +222,7 @@ def parse_error(response):
 
 
 class MeetingClient(object):
-    """Calls of API.md for one meeting, with the credentials a module was given.
+    """The calls of the service contract for one meeting, with the credentials a module was given.
 
     ``register_secret`` is called with every token the service issues, so the
     module can keep it out of its output (AnsibleModule.no_log_values).
@@ -291,7 +292,7 @@ class MeetingClient(object):
         return token
 
     def login(self):
-        """Log in (App ID first, then account: DESIGN.md's precedence) and
+        """Log in (App ID first, then account: the documented precedence) and
         keep the access token."""
         if self._app_id and self._app_key:
             what = 'log in with App ID %s' % self._app_id
@@ -498,7 +499,7 @@ class MeetingClient(object):
         return MeetingError(text, status=response.status_code, error_code=code, error_msg=message,
                             request_id=request_id)
 
-    # --- the calls of API.md -----------------------------------------------------
+    # --- the calls of the service contract ----------------------------------------
 
     def online_details(self):
         """The online check: the meeting's details when it is in progress,

@@ -4,9 +4,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """The realtime state reader: a realTimeInfo answer, or the state of the
-meeting-status push, in; the ``meeting`` structure of DESIGN.md out.
+meeting-status push, in; the ``meeting`` structure that meeting_info returns out.
 
-The contract (API.md, "The realtime state contract"): the push reports
+The contract (docs/dev/service_contract.md, "Where the state is"): the push reports
 ``state``, ``recState`` and ``mode`` (``ConfDynamicInfoNotify``), who is
 broadcast and the participants (``ParticipantsNotify``); ``confInfo`` of
 realTimeInfo reports them only on a deployment that does, and is the only

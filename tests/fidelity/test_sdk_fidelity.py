@@ -328,7 +328,7 @@ def test_verified_tls(sim):
 
 @pytest.mark.parametrize("style", ["error_code", "errorCode", "code"])
 def test_sdk_reads_every_error_body_spelling(sim, style):
-    """API.md: gateways may spell the error body three ways; the SDK reads all."""
+    """The service contract: gateways may spell the error body three ways; the SDK reads all."""
     client = make_client(sim, app_id_credentials())
     start_meeting(client)
     sim.configure(error_style=style)
@@ -343,7 +343,7 @@ def test_sdk_reads_every_error_body_spelling(sim, style):
 
 
 def test_writes_with_a_json_answer(sim):
-    """API.md: a write may answer a small JSON object instead of nothing."""
+    """The service contract: a write may answer a small JSON object instead of nothing."""
     sim.configure(write_json=True)
     client, data = started(sim)
     token = data.token

@@ -1,4 +1,4 @@
-# The HTTP client against the running simulator: every call of API.md, the
+# The HTTP client against the running simulator: every call of the service contract (docs/dev/service_contract.md), the
 # vendor's error answers, and transient faults survived (or reported clearly).
 import pytest
 

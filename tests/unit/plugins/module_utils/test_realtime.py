@@ -1,4 +1,4 @@
-# Unit tests of the realtime state reader (API.md, "The realtime state contract").
+# Unit tests of the realtime state reader (docs/dev/service_contract.md, "Where the state is").
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
