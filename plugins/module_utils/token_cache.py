@@ -170,8 +170,9 @@ class PrivateDirectory(object):
     @contextlib.contextmanager
     def lock(self, name):
         """Hold an exclusive flock on the lock file ``name`` (created 0600)
-        for the block; yields True, or False when no lock could be had (the
-        block runs unlocked: the callers' worst case is harmless)."""
+        for the block; yields True, or False when no lock could be had. The
+        block then runs unlocked: at worst two forks log in, or the pacer
+        misses a send (and the gateway's answers correct its count)."""
         if not self.ready():
             yield False
             return
@@ -182,9 +183,16 @@ class PrivateDirectory(object):
             yield False
             return
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            os.utime(path, None)  # in use: not swept
-            yield True
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                locked = True
+            except (OSError, IOError):
+                locked = False  # e.g. a file system without locks
+            try:
+                os.utime(path, None)  # in use: not swept
+            except OSError:
+                pass
+            yield locked
         finally:
             os.close(handle)  # releases the lock
 
