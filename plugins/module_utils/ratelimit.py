@@ -258,7 +258,7 @@ class RateLimitWait(Exception):
 
 def _time(value, now):
     """A stored time, or None; one in the future (a clock set back) is now."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
         return None
     return min(float(value), now)
 
@@ -562,14 +562,15 @@ class FileStore(object):
         """True once the store fell back to this process's memory."""
         return self._private.broken
 
-    @contextlib.contextmanager
     def update(self, bucket):
         """As MemoryStore.update, across processes."""
         if not self._private.ready():
-            with self._memory.update(bucket) as state:
-                yield state
-            return
-        identity = ('rate-limit',) + tuple(bucket)
+            return self._memory.update(bucket)
+        return self._update_file(bucket)
+
+    @contextlib.contextmanager
+    def _update_file(self, bucket):
+        identity = ('rate-limit',) + tuple('%s' % part for part in bucket)
         name = self._private.name(identity, SUFFIX)
         with self._private.lock(self._private.name(identity, SUFFIX + LOCK_SUFFIX)):
             state = self._read(name)

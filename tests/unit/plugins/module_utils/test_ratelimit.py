@@ -797,7 +797,8 @@ def test_a_damaged_file_is_forgotten(directory):
     pacer = make_pacer(clock, FileStore(directory))
     pacer.after_call(BUCKET, headers(0, limit=1), 1000.0)
     path = os.path.join(directory, pace_files(directory)[0])
-    for damage in ('{"sen', '[1, 2]', '{"sends": "x", "windows": {"api": {"limit": "many"}}, "blocked": 7}'):
+    for damage in ('{"sen', '[1, 2]', '{"sends": "x", "windows": {"api": {"limit": "many"}}, "blocked": 7}',
+                   '{"sends": [NaN, "x", true, null], "windows": [], "blocked": [1, "x"]}'):
         with open(path, 'w') as handle:
             handle.write(damage)
         assert pacer.before_call(BUCKET) == 0.0
