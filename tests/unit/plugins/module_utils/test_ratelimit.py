@@ -851,7 +851,7 @@ def test_the_token_cache_and_the_pacer_sweep_only_their_own(directory):
     assert len([name for name in os.listdir(directory) if name.endswith('.token')]) == 2
 
 
-def _reserve(directory, limit, result):
+def _reserve(directory):
     pacer = Pacer(FileStore(directory), 0)
     try:
         pacer.before_call(BUCKET)
@@ -864,7 +864,7 @@ def _reserve(directory, limit, result):
 def test_processes_reserving_at_once_each_count(directory, limit, sent):
     # A window of an hour: every process runs within it, however slow.
     Pacer(FileStore(directory), 0).after_call(BUCKET, headers(limit, limit=limit, window='1 hour'), time.time())
-    workers = [multiprocessing.Process(target=_reserve, args=(directory, limit, None)) for _worker in range(20)]
+    workers = [multiprocessing.Process(target=_reserve, args=(directory,)) for _worker in range(20)]
     for worker in workers:
         worker.start()
     for worker in workers:
