@@ -17,6 +17,11 @@ on the same controller until shortly before they expire (docs/token_cache.md).
   file; the last writer wins, which is harmless.
 - Expired entries are dropped when read and swept on each write; a token the
   service rejects (401) is evicted by the client.
+
+The private directory itself (its checks, key, file names, locks, atomic
+writes and sweep) is PrivateDirectory, which the rate-limit pacer
+(ratelimit.py) shares: its files sit beside the tokens, with a suffix of
+their own.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -38,7 +43,9 @@ CACHE_DIR_ENV = 'HWMEETING_TOKEN_CACHE_DIR'
 KEY_FILE = '.key'
 SUFFIX = '.token'
 LOCK_SUFFIX = '.lock'
+TEMPORARY_PREFIX = '.tmp-'
 STALE_LOCK = 86400  # a lock file untouched for a day is swept
+STALE_TEMPORARY = 60  # a temporary file older than a minute was left by a crash
 # Reuse a token until this long before it expires: a task must not start with
 # a token that dies in its first seconds.
 MIN_MARGIN = 30
@@ -58,24 +65,31 @@ def margin_for(lifetime):
     return max(MIN_MARGIN, min(MAX_MARGIN, lifetime / 10.0))
 
 
-class TokenCache(object):
-    """Tokens by an identity (a tuple of strings). Never raises on I/O: a
-    cache that cannot be used only means logging in again; ``warn`` is told
-    once why."""
+class PrivateDirectory(object):
+    """A directory only its owner can enter, whose files are named by an HMAC
+    of what they hold (a tuple of strings) with a random key kept in it.
 
-    def __init__(self, directory=None, warn=None):
-        self.directory = directory or default_directory()
+    Used by the token cache and by the rate-limit pacer. Nothing here raises
+    on I/O except ``write_atomically`` (its callers give up with their own
+    words); ``ready()`` says whether the directory can be used, and ``warn``
+    is told once why not.
+    """
+
+    def __init__(self, directory, warn=None, what='the token cache', unused='it is not used',
+                 fallback='logging in each time'):
+        self.directory = directory
         self._warn = warn or (lambda message: None)
-        self._key = None
-        self._broken = False
+        self._what = what
+        self._unused = unused
+        self._fallback = fallback
+        self.key = None
+        self.broken = False
 
-    # --- storage ---------------------------------------------------------------
-
-    def _ready(self):
+    def ready(self):
         """Create or check the directory and the HMAC key; False if unusable."""
-        if self._broken:
+        if self.broken:
             return False
-        if self._key is not None:
+        if self.key is not None:
             return True
         try:
             try:
@@ -85,22 +99,22 @@ class TokenCache(object):
                     raise
             info = os.stat(self.directory)
             if info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) & 0o077:
-                self._give_up('the token cache %s is not private to its owner (mode %o); it is not used'
-                              % (self.directory, stat.S_IMODE(info.st_mode)))
+                self.give_up('%s %s is not private to its owner (mode %o); %s'
+                             % (self._what, self.directory, stat.S_IMODE(info.st_mode), self._unused))
                 return False
-            self._key = self._load_key()
+            self.key = self._load_key()
             return True
         except (OSError, IOError, ValueError) as exc:
-            self._give_up('the token cache %s cannot be used (%s); logging in each time' % (self.directory, exc))
+            self.give_up('%s %s cannot be used (%s); %s' % (self._what, self.directory, exc, self._fallback))
             return False
 
     def _load_key(self):
-        """The cache's HMAC key, created once. Forks that start together must
-        agree on it, so it is created with link(), which never replaces an
-        existing file: the first fork's key wins and the others read it."""
+        """The directory's HMAC key, created once. Forks that start together
+        must agree on it, so it is created with link(), which never replaces
+        an existing file: the first fork's key wins and the others read it."""
         path = os.path.join(self.directory, KEY_FILE)
         if not os.path.exists(path):
-            handle, temporary = tempfile.mkstemp(dir=self.directory, prefix='.tmp-')  # created 0600
+            handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=TEMPORARY_PREFIX)  # created 0600
             try:
                 with os.fdopen(handle, 'wb') as stream:
                     stream.write(os.urandom(32))
@@ -119,13 +133,32 @@ class TokenCache(object):
             raise ValueError('the key file %s is damaged; remove it' % path)
         return key
 
-    def _write_atomically(self, name, data):
-        handle, temporary = tempfile.mkstemp(dir=self.directory, prefix='.tmp-')  # created 0600
+    def give_up(self, message):
+        """Stop using the directory, and say why (once)."""
+        if not self.broken:
+            self.broken = True
+            self._warn(message)
+
+    def name(self, identity, suffix):
+        """The file name of ``identity``: it says nothing about it. Call only
+        once ``ready()``."""
+        data = '\0'.join(identity).encode('utf-8')
+        return hmac.new(self.key, data, hashlib.sha256).hexdigest() + suffix
+
+    def path(self, name):
+        return os.path.join(self.directory, name)
+
+    def write_atomically(self, name, data, durable=True):
+        """Replace the file ``name`` with ``data`` (created 0600), so that a
+        reader never sees half a file. ``durable``: fsync before the rename
+        (a token must survive a crash; a counter need not). Raises OSError."""
+        handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=TEMPORARY_PREFIX)  # created 0600
         try:
             with os.fdopen(handle, 'wb') as stream:
                 stream.write(data)
-                stream.flush()
-                os.fsync(stream.fileno())
+                if durable:
+                    stream.flush()
+                    os.fsync(stream.fileno())
             os.replace(temporary, os.path.join(self.directory, name))
         except Exception:
             try:
@@ -134,21 +167,90 @@ class TokenCache(object):
                 pass
             raise
 
-    def _give_up(self, message):
-        self._broken = True
-        self._warn(message)
+    @contextlib.contextmanager
+    def lock(self, name):
+        """Hold an exclusive flock on the lock file ``name`` (created 0600)
+        for the block; yields True, or False when no lock could be had. The
+        block then runs unlocked: at worst two forks log in, or the pacer
+        misses a send (and the gateway's answers correct its count)."""
+        if not self.ready():
+            yield False
+            return
+        path = os.path.join(self.directory, name)
+        try:
+            handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:
+            yield False
+            return
+        try:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                locked = True
+            except (OSError, IOError):
+                locked = False  # e.g. a file system without locks
+            try:
+                os.utime(path, None)  # in use: not swept
+            except OSError:
+                pass
+            yield locked
+        finally:
+            os.close(handle)  # releases the lock
 
-    def _name(self, identity):
-        data = '\0'.join(identity).encode('utf-8')
-        return hmac.new(self._key, data, hashlib.sha256).hexdigest() + SUFFIX
+    def sweep(self, expired):
+        """Drop temporary files left by a crash, lock files untouched for a
+        day, and each entry that ``expired`` (a mapping of a file suffix to a
+        function of the path and the time, True when the entry may go) says
+        is expired. Files of other suffixes are left alone. Raises OSError
+        if the directory cannot be listed."""
+        now = time.time()
+        for name in os.listdir(self.directory):
+            path = os.path.join(self.directory, name)
+            if name.startswith(TEMPORARY_PREFIX):
+                self._remove_older(path, now, STALE_TEMPORARY)
+                continue
+            if name.endswith(LOCK_SUFFIX):
+                self._remove_older(path, now, STALE_LOCK)
+                continue
+            for suffix, is_expired in expired.items():
+                if name.endswith(suffix):
+                    if is_expired(path, now):
+                        self.remove(path)
+                    break
+
+    def _remove_older(self, path, now, age):
+        try:
+            if now - os.stat(path).st_mtime > age:
+                self.remove(path)
+        except OSError:
+            pass
+
+    @staticmethod
+    def remove(path):
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+class TokenCache(object):
+    """Tokens by an identity (a tuple of strings). Never raises on I/O: a
+    cache that cannot be used only means logging in again; ``warn`` is told
+    once why."""
+
+    def __init__(self, directory=None, warn=None):
+        self.directory = directory or default_directory()
+        self._private = PrivateDirectory(self.directory, warn)
+
+    def _path(self, identity):
+        return self._private.path(self._private.name(identity, SUFFIX))
 
     # --- the interface -------------------------------------------------------------
 
     def get(self, identity):
         """The cached token for ``identity``, or None (absent or expiring)."""
-        if not self._ready():
+        if not self._private.ready():
             return None
-        path = os.path.join(self.directory, self._name(identity))
+        path = self._path(identity)
         try:
             with open(path) as handle:
                 entry = json.load(handle)
@@ -156,20 +258,20 @@ class TokenCache(object):
         except (OSError, IOError, ValueError, KeyError, TypeError):
             return None
         if time.time() >= reuse_until:
-            self._remove(path)
+            self._private.remove(path)
             return None
         return token
 
     def put(self, identity, token, lifetime):
         """Keep ``token`` for ``lifetime`` seconds (minus a safety margin)."""
-        if not token or not lifetime or lifetime <= 0 or not self._ready():
+        if not token or not lifetime or lifetime <= 0 or not self._private.ready():
             return
         entry = {'token': token, 'reuse_until': time.time() + lifetime - margin_for(lifetime)}
         try:
-            self._write_atomically(self._name(identity), json.dumps(entry).encode('utf-8'))
-            self._sweep()
+            self._private.write_atomically(self._private.name(identity, SUFFIX), json.dumps(entry).encode('utf-8'))
+            self._private.sweep({SUFFIX: _token_expired})
         except (OSError, IOError) as exc:
-            self._give_up('the token cache %s cannot be written (%s)' % (self.directory, exc))
+            self._private.give_up('the token cache %s cannot be written (%s)' % (self.directory, exc))
 
     def obtain(self, identity, fetch):
         """``(token, from_cache)``: the cached token, or ``fetch()``'s, fetched
@@ -187,60 +289,23 @@ class TokenCache(object):
 
     @contextlib.contextmanager
     def _lock(self, identity):
-        if not self._ready():
+        # Blocks while another fork fetches: that is bounded by its own
+        # timeout and retries. Without a lock, at worst two forks log in.
+        if not self._private.ready():
             yield
             return
-        path = os.path.join(self.directory, self._name(identity)[:-len(SUFFIX)] + LOCK_SUFFIX)
-        try:
-            handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError:
-            yield  # no lock: at worst two forks log in
-            return
-        try:
-            # Blocks while another fork fetches: that is bounded by its own
-            # timeout and retries.
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            os.utime(path, None)
+        with self._private.lock(self._private.name(identity, LOCK_SUFFIX)):
             yield
-        finally:
-            os.close(handle)  # releases the lock
 
     def evict(self, identity):
-        if self._ready():
-            self._remove(os.path.join(self.directory, self._name(identity)))
+        if self._private.ready():
+            self._private.remove(self._path(identity))
 
-    def _sweep(self):
-        """Drop every expired entry (and temporary files left by a crash)."""
-        now = time.time()
-        for name in os.listdir(self.directory):
-            path = os.path.join(self.directory, name)
-            if name.startswith('.tmp-'):
-                try:
-                    if now - os.stat(path).st_mtime > 60:
-                        self._remove(path)
-                except OSError:
-                    pass
-                continue
-            if name.endswith(LOCK_SUFFIX):
-                try:
-                    if now - os.stat(path).st_mtime > STALE_LOCK:
-                        self._remove(path)
-                except OSError:
-                    pass
-                continue
-            if not name.endswith(SUFFIX):
-                continue
-            try:
-                with open(path) as handle:
-                    expired = now >= float(json.load(handle)['reuse_until'])
-            except (OSError, IOError, ValueError, KeyError, TypeError):
-                expired = True
-            if expired:
-                self._remove(path)
 
-    @staticmethod
-    def _remove(path):
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
+def _token_expired(path, now):
+    """An entry past its reuse time, or one that cannot be read."""
+    try:
+        with open(path) as handle:
+            return now >= float(json.load(handle)['reuse_until'])
+    except (OSError, IOError, ValueError, KeyError, TypeError):
+        return True
