@@ -84,10 +84,11 @@ options:
   retries:
     description:
       - How many times a transient failure is retried (connection errors, read timeouts,
-        HTTP 429, 500, 502, 503 and 504), with exponential backoff and jitter.
+        HTTP 500, 502, 503 and 504, and a 429 that says C(Retry-After)), with exponential backoff and jitter.
         C(Retry-After) is honoured. A retry waits at least that long, spread at random, and never more
         than 60 seconds in all.
       - O(retries=N) means at most N + 1 attempts of each call.
+      - The gateway's rate limit is not a failure to retry; see O(rate_limit_wait).
     type: int
     default: 3
   token_cache:
@@ -97,9 +98,24 @@ options:
       - Tokens are kept in files only their owner can read, in E(HWMEETING_TOKEN_CACHE_DIR) or
         C(~/.cache/hwcloud.meeting/tokens); see the collection's docs/token_cache.md for the trade-off.
       - Tokens given with O(access_token) or C(conference_token) are never cached.
+      - The same directory keeps what the gateway said of its rate limit (O(rate_limit_wait)), so that every
+        fork and task of the controller paces its calls together; without the cache, each task paces its own.
       - If not set, the environment variable E(HWMEETING_TOKEN_CACHE) is used.
     type: bool
     default: true
+  rate_limit_wait:
+    description:
+      - The longest a call may wait for the gateway's rate limit, in seconds.
+      - The gateway allows each caller a number of calls of each API per window (100 a minute is the
+        vendor's example) and says so on every answer (C(X-APIG-Ratelimit-Api)). A call that the window
+        cannot take waits until it can, instead of being sent and refused; after a refusal (HTTP 429
+        C(APIG.0308)) a call waits until the window reopens and is sent again.
+      - A call that would have to wait longer fails with one sentence naming the API, the limit and what to
+        do (fewer meetings at once, or a larger O(rate_limit_wait)).
+      - With C(-v), a task that waited says how long and why in RV(ignore:gateway_waits).
+      - If not set, the environment variable E(HWMEETING_RATE_LIMIT_WAIT) is used.
+    type: float
+    default: 300
 requirements:
   - requests
 '''

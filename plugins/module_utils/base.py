@@ -131,6 +131,22 @@ class MeetingModule(AnsibleModule):
         if self._client is not None:
             self._client.close()
 
+    # --- the result -----------------------------------------------------------------
+
+    def _with_waits(self, result):
+        """How long the task waited for the gateway's rate limit, and why
+        (``gateway_waits``, shown with -v), when it did."""
+        client = getattr(self, '_client', None)  # AnsibleModule fails bad arguments before there is one
+        if client is not None and client.gateway_waits:
+            result.setdefault('gateway_waits', list(client.gateway_waits))
+        return result
+
+    def exit_json(self, **result):
+        super(MeetingModule, self).exit_json(**self._with_waits(result))
+
+    def fail_json(self, msg, **result):
+        super(MeetingModule, self).fail_json(msg=msg, **self._with_waits(result))
+
     # --- failures -----------------------------------------------------------------
 
     def fail_meeting(self, error, **result):

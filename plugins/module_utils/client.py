@@ -25,6 +25,8 @@ import time
 import traceback
 import uuid
 
+from ansible_collections.hwcloud.meeting.plugins.module_utils import ratelimit
+
 REQUESTS_IMPORT_ERROR = None
 try:
     import requests
@@ -74,6 +76,7 @@ APP_SIGNATURE_LIFETIME = 600  # seconds, "about ten minutes ahead" (the service 
 CONTROL_TOKEN_LIFETIME = 1800  # "a token lives 30 minutes", when the answer does not say
 WS_TOKEN_LIFETIME = 60  # a push token lives one minute
 
+THROTTLED = 'APIG.0308'
 NOT_IN_PROGRESS = 'MMC.111070005'
 MEETING_ENDED = 'MMC.111072006'
 # The service's ways of saying a meeting is not running: nothing records,
@@ -91,6 +94,8 @@ ERROR_HINTS = {
     'USG.206010000': 'wrong account or password: check account and account_password',
     'USG.206010025': 'the App ID check failed: check app_id, app_key, user_id and corp_id',
     'USG.206010057': "the App ID authentication expired: check the controller's clock and the App ID's validity",
+    THROTTLED: ('the gateway\'s rate limit of calls per API: run fewer meetings at once (forks, serial, job slices) '
+                'or raise rate_limit_wait'),
 }
 
 _ACCESS = 'access'
@@ -129,6 +134,14 @@ class _CappedRetry(Retry):
     backoff of consecutive failures, is added to it; the whole wait is never
     longer than MAX_RETRY_AFTER.
     """
+
+    def is_retry(self, method, status_code, has_retry_after=False):
+        # A 429 without Retry-After is the gateway's rate limit (APIG.0308):
+        # the pacer waits for its window (MeetingClient._call), not a backoff
+        # of seconds that ends before the window reopens.
+        if status_code == 429 and not has_retry_after:
+            return False
+        return super(_CappedRetry, self).is_retry(method, status_code, has_retry_after)
 
     def parse_retry_after(self, retry_after):
         return min(super(_CappedRetry, self).parse_retry_after(retry_after), MAX_RETRY_AFTER)
@@ -233,7 +246,7 @@ class MeetingClient(object):
                  account=None, account_password=None,
                  host_password=None, conference_token=None,
                  validate_certs=True, ca_path=None, timeout=30, retries=3,
-                 register_secret=None, cache=None):
+                 register_secret=None, cache=None, rate_limit_wait=ratelimit.DEFAULT_MAX_WAIT, pacer=None):
         self.base_url = (api_url or DEFAULT_API_URL).rstrip('/')
         self.conference_id = conference_id
         self.timeout = timeout
@@ -259,6 +272,15 @@ class MeetingClient(object):
         # Tokens this client obtains are shared with later tasks through the
         # cache; tokens the user gave are used as given and never cached.
         self._cache = cache
+        # The gateway's rate limit: paced for every fork and task of the
+        # controller beside the token cache, else for this process.
+        if pacer is None:
+            private = getattr(cache, 'private', None)
+            store = ratelimit.FileStore(private=private) if private is not None else ratelimit.MemoryStore()
+            pacer = ratelimit.Pacer(store, rate_limit_wait)
+        self._pacer = pacer
+        # How long the calls of this client waited for the gateway, and why.
+        self.gateway_waits = []
         # An explicit CA bundle wins; True lets requests honour REQUESTS_CA_BUNDLE.
         # It is passed on every request: a Session-level verify=False would be
         # overridden by REQUESTS_CA_BUNDLE (requests issue #3829).
@@ -461,10 +483,26 @@ class MeetingClient(object):
         failure: it is what a connection cut mid-answer looks like."""
         renewed = False
         broken_answers = 0
+        waited = 0.0
         while True:
             all_headers = dict(headers or {})
             all_headers.update(self._auth_headers(auth))
-            response = self._send(method, path, what, params, body, all_headers)
+            bucket = self._bucket(method, path, auth)
+            try:
+                waited += self._pacer.before_call(bucket, waited)
+                self._note_wait()
+                sent_at = time.time()
+                response = self._send(method, path, what, params, body, all_headers)
+                if response.status_code == 429:
+                    # The gateway's limit (urllib3 retried any 429 that said
+                    # Retry-After): wait until its window reopens, and again.
+                    waited += self._pacer.on_throttled(bucket, response.headers, sent_at, waited)
+                    self._note_wait()
+                    continue
+            except ratelimit.RateLimitWait as limit:
+                raise MeetingError('Could not %s: %s' % (self._for_meeting(what), limit), status=429,
+                                   error_code=THROTTLED)
+            self._pacer.after_call(bucket, response.headers, sent_at)
             request_id = response.headers.get('X-Request-Id')
             if response.status_code == 401 and auth and not renewed:
                 if not self._renew(auth):
@@ -490,6 +528,26 @@ class MeetingClient(object):
                     % (self._for_meeting(what), response.status_code, _describe_body(response.text),
                        _request_id_text(request_id)),
                     status=response.status_code, request_id=request_id)
+
+    def _bucket(self, method, path, auth):
+        """Who the gateway counts a call against, and the API: the login for
+        the calls made with an access token and for the logins, else one
+        caller for the control calls of this controller (the contract,
+        "The gateway's rate limit")."""
+        api = '%s %s' % (method, path)
+        if auth == _ACCESS or path in (PATH_APP_LOGIN, PATH_ACCOUNT_LOGIN):
+            caller = self._access_identity() if self.can_log_in else ('access_token', self._access_token or '')
+        else:
+            caller = ('control',)
+        return ('gateway', self.base_url) + tuple(caller) + (api,)
+
+    def _note_wait(self):
+        wait = self._pacer.last_wait
+        if wait is not None:
+            self.gateway_waits.append('%s%s' % (str(wait), self._for_meeting_suffix()))
+
+    def _for_meeting_suffix(self):
+        return ' (meeting %s)' % self.conference_id if self.conference_id else ''
 
     def _failure(self, response, what):
         code, message, description = parse_error(response)

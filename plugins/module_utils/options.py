@@ -29,7 +29,13 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.module_utils.six.moves.urllib.parse import urlparse
 
 from ansible_collections.hwcloud.meeting.plugins.module_utils.client import DEFAULT_API_URL, MeetingClient
-from ansible_collections.hwcloud.meeting.plugins.module_utils.token_cache import TokenCache
+from ansible_collections.hwcloud.meeting.plugins.module_utils.ratelimit import (
+    DEFAULT_MAX_WAIT,
+    FileStore,
+    MemoryStore,
+    Pacer,
+)
+from ansible_collections.hwcloud.meeting.plugins.module_utils.token_cache import MemoryTokenCache, TokenCache
 
 
 class Option(object):
@@ -77,6 +83,8 @@ CONNECTION_OPTIONS = (
     Option('timeout', 'float', default=30.0, minimum=0, above=True, unit='seconds'),
     Option('retries', 'int', default=3, minimum=0),
     Option('token_cache', 'bool', env='HWMEETING_TOKEN_CACHE', default=True),
+    Option('rate_limit_wait', 'float', env='HWMEETING_RATE_LIMIT_WAIT', default=DEFAULT_MAX_WAIT, minimum=0,
+           unit='seconds'),
 )
 BY_NAME = dict((option.name, option) for option in CONNECTION_OPTIONS)
 
@@ -203,16 +211,34 @@ def check(options, uses_login=False, needs_login=False):
     return problems
 
 
-def build_client(options, warn=None, register_secret=None, **meeting):
+def build_client(options, warn=None, register_secret=None, cache=None, pacer=None, **meeting):
     """The MeetingClient of resolved ``options``; ``meeting`` holds
     ``conference_id``, ``host_password`` and ``conference_token`` when the
-    client controls a meeting."""
+    client controls a meeting. ``cache`` and ``pacer``: shared by the clients
+    of one process (the event source's watchers), else made from the
+    options."""
+    if cache is None and options['token_cache']:
+        cache = TokenCache(warn=warn)
     return MeetingClient(
         api_url=options['api_url'], access_token=options['access_token'],
         app_id=options['app_id'], app_key=options['app_key'], user_id=options['user_id'],
         corp_id=options['corp_id'], account=options['account'], account_password=options['account_password'],
         validate_certs=options['validate_certs'], ca_path=options['ca_path'],
         timeout=options['timeout'], retries=options['retries'],
-        register_secret=register_secret,
-        cache=TokenCache(warn=warn) if options['token_cache'] else None,
+        register_secret=register_secret, cache=cache, rate_limit_wait=options['rate_limit_wait'], pacer=pacer,
         **meeting)
+
+
+def shared(options, warn=None):
+    """A token cache and a pacer for all the clients of one long-lived
+    process (the event source's watchers), as keyword arguments of
+    build_client: one login serves them all, and their calls are paced
+    together (and with the modules of the controller, through the token
+    cache's directory, when the cache is on)."""
+    if options['token_cache']:
+        cache = TokenCache(warn=warn)
+        store = FileStore(private=cache.private)
+    else:
+        cache = MemoryTokenCache()
+        store = MemoryStore()
+    return dict(cache=cache, pacer=Pacer(store, options['rate_limit_wait']))

@@ -105,6 +105,9 @@ MIN_KEPT = 1000
 SUFFIX = '.pace'
 STALE = 86400  # a bucket's file unchanged for a day says nothing of any window of up to a day
 OPTION = 'rate_limit_wait'
+# Its default: a few windows of a minute, so a call waits out a busy minute or
+# two of an event start, and an operator hears of a stuck one within minutes.
+DEFAULT_MAX_WAIT = 300.0
 
 CAUSE_FULL = 'window full'
 CAUSE_THROTTLED = 'throttled (HTTP 429)'
@@ -548,9 +551,11 @@ class FileStore(object):
     cannot be used, or a file that cannot be written, makes it a MemoryStore
     for the rest of the process, and ``warn`` is told once."""
 
-    def __init__(self, directory=None, warn=None):
-        self.directory = directory or default_directory()
-        self._private = PrivateDirectory(
+    def __init__(self, directory=None, warn=None, private=None):
+        """``private``: the token cache's PrivateDirectory, shared so that a
+        directory that cannot be used is said once, for both."""
+        self.directory = private.directory if private is not None else (directory or default_directory())
+        self._private = private or PrivateDirectory(
             self.directory, warn, what='the token cache',
             unused='the rate limit is paced for this process only',
             fallback='the rate limit is paced for this process only')

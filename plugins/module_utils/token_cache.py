@@ -37,6 +37,7 @@ import json
 import os
 import stat
 import tempfile
+import threading
 import time
 
 CACHE_DIR_ENV = 'HWMEETING_TOKEN_CACHE_DIR'
@@ -239,16 +240,17 @@ class TokenCache(object):
 
     def __init__(self, directory=None, warn=None):
         self.directory = directory or default_directory()
-        self._private = PrivateDirectory(self.directory, warn)
+        # Shared with the rate-limit pacer's file store (ratelimit.FileStore).
+        self.private = PrivateDirectory(self.directory, warn)
 
     def _path(self, identity):
-        return self._private.path(self._private.name(identity, SUFFIX))
+        return self.private.path(self.private.name(identity, SUFFIX))
 
     # --- the interface -------------------------------------------------------------
 
     def get(self, identity):
         """The cached token for ``identity``, or None (absent or expiring)."""
-        if not self._private.ready():
+        if not self.private.ready():
             return None
         path = self._path(identity)
         try:
@@ -258,20 +260,20 @@ class TokenCache(object):
         except (OSError, IOError, ValueError, KeyError, TypeError):
             return None
         if time.time() >= reuse_until:
-            self._private.remove(path)
+            self.private.remove(path)
             return None
         return token
 
     def put(self, identity, token, lifetime):
         """Keep ``token`` for ``lifetime`` seconds (minus a safety margin)."""
-        if not token or not lifetime or lifetime <= 0 or not self._private.ready():
+        if not token or not lifetime or lifetime <= 0 or not self.private.ready():
             return
         entry = {'token': token, 'reuse_until': time.time() + lifetime - margin_for(lifetime)}
         try:
-            self._private.write_atomically(self._private.name(identity, SUFFIX), json.dumps(entry).encode('utf-8'))
-            self._private.sweep({SUFFIX: _token_expired})
+            self.private.write_atomically(self.private.name(identity, SUFFIX), json.dumps(entry).encode('utf-8'))
+            self.private.sweep({SUFFIX: _token_expired})
         except (OSError, IOError) as exc:
-            self._private.give_up('the token cache %s cannot be written (%s)' % (self.directory, exc))
+            self.private.give_up('the token cache %s cannot be written (%s)' % (self.directory, exc))
 
     def obtain(self, identity, fetch):
         """``(token, from_cache)``: the cached token, or ``fetch()``'s, fetched
@@ -291,15 +293,15 @@ class TokenCache(object):
     def _lock(self, identity):
         # Blocks while another fork fetches: that is bounded by its own
         # timeout and retries. Without a lock, at worst two forks log in.
-        if not self._private.ready():
+        if not self.private.ready():
             yield
             return
-        with self._private.lock(self._private.name(identity, LOCK_SUFFIX)):
+        with self.private.lock(self.private.name(identity, LOCK_SUFFIX)):
             yield
 
     def evict(self, identity):
-        if self._private.ready():
-            self._private.remove(self._path(identity))
+        if self.private.ready():
+            self.private.remove(self._path(identity))
 
 
 def _token_expired(path, now):
@@ -309,3 +311,46 @@ def _token_expired(path, now):
             return now >= float(json.load(handle)['reuse_until'])
     except (OSError, IOError, ValueError, KeyError, TypeError):
         return True
+
+
+class MemoryTokenCache(object):
+    """TokenCache's interface in this process's memory, for the clients of
+    one long-lived process (the event source's watchers) when the token
+    cache is off: they log in once between them instead of once each.
+    Thread-safe; nothing is written to disk."""
+
+    def __init__(self):
+        self.directory = None
+        self.private = None
+        self._entries = {}
+        self._lock = threading.Lock()
+        self._fetching = {}
+
+    def get(self, identity):
+        with self._lock:
+            entry = self._entries.get(tuple(identity))
+        if entry is None or time.time() >= entry[1]:
+            return None
+        return entry[0]
+
+    def put(self, identity, token, lifetime):
+        if not token or not lifetime or lifetime <= 0:
+            return
+        with self._lock:
+            self._entries[tuple(identity)] = (token, time.time() + lifetime - margin_for(lifetime))
+
+    def obtain(self, identity, fetch):
+        token = self.get(identity)
+        if token:
+            return token, True
+        with self._lock:
+            fetching = self._fetching.setdefault(tuple(identity), threading.Lock())
+        with fetching:  # one thread fetches, the others wait for its token
+            token = self.get(identity)
+            if token:
+                return token, True
+            return fetch(), False
+
+    def evict(self, identity):
+        with self._lock:
+            self._entries.pop(tuple(identity), None)

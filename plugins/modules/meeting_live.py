@@ -66,6 +66,15 @@ state_verified:
   returned: success
   type: bool
   sample: true
+gateway_waits:
+  description:
+    - How long the task's calls waited for the gateway's rate limit, and why, one sentence per wait (see
+      O(rate_limit_wait)).
+  returned: when a call waited for the gateway
+  type: list
+  elements: str
+  sample: ["waited 41.2 s for the gateway: GET /v1/mmc/control/conferences/wsToken, 100 calls a minute, window full
+            (meeting 914044873)"]
 msg:
   description: What happened, in words.
   returned: always

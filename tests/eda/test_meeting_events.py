@@ -28,6 +28,7 @@ ACCOUNT = 'demo@example.com'
 ACCOUNT_PASSWORD = 'demo-account-password-not-secret'
 SPEAKER = 'c0a8000116f111eea1b2000000000002'
 WS_TOKEN = '/v1/mmc/control/conferences/wsToken'
+PUSH_PATH = '/cms/open/websocket/confctl/increment/conn'
 CONTROL_TOKEN = '/v1/mmc/control/conferences/token'
 CEILING = 30.0
 FAST = {'heartbeat_interval': 60, 'reconnect_delay': 0.1, 'max_reconnect_delay': 0.5, 'timeout': 10}
@@ -163,7 +164,9 @@ def test_reconnects_with_a_fresh_token_after_the_server_closes_the_channel(plugi
             await task
 
     asyncio.run(scenario())
-    assert [call['status'] for call in sim.calls if call['path'] == WS_TOKEN] == [200, 200]
+    # the first connection opened with the control token's tmpWsToken, the reconnection with a fresh wsToken
+    assert [call['status'] for call in sim.calls if call['path'] == WS_TOKEN] == [200]
+    assert [call['path'] for call in sim.calls].count(PUSH_PATH) == 2
     subscribes = [frame for frame in sim.frames if frame['direction'] == 'in' and frame['action'] == 'Subscribe']
     assert len(set(frame['connection'] for frame in subscribes)) == 2
 
@@ -213,7 +216,8 @@ def test_heartbeats_keep_the_channel_open(plugin, sim):
     asyncio.run(scenario())
     # The heartbeats were echoed, and the channel was never closed for want of them.
     assert [frame for frame in sim.frames if frame['direction'] == 'out' and frame['action'] == 'HeartBeat']
-    assert [call['path'] for call in sim.calls].count(WS_TOKEN) == 1
+    # one connection, opened with the control token's tmpWsToken: no wsToken call
+    assert [call['path'] for call in sim.calls].count(WS_TOKEN) == 0
 
 
 def test_cancellation_closes_every_channel_and_stops_every_thread(plugin, sim):
@@ -425,4 +429,39 @@ def test_without_a_host_password_or_a_login_the_source_fails_at_once(plugin, sim
     args = arguments(sim, meetings=[{'conference_id': KEYNOTE}])
     with pytest.raises(plugin['MeetingEventsError'], match='meeting 914044873: give its host_password'):
         asyncio.run(asyncio.wait_for(plugin['main'](asyncio.Queue(), args), CEILING))
+    assert not watcher_threads()
+
+
+@pytest.mark.parametrize('token_cache', [True, False], ids=['token cache', 'no token cache'])
+def test_one_login_serves_every_watcher(plugin, sim, token_cache):
+    # three meetings, their host passwords read with the login: one login
+    # between the watchers, not one each (nor one per reconnection)
+    meetings = ['914044873', '914083136', '914047751']
+    for meeting_id in meetings:
+        sim.set_meeting(meeting_id, state='Created')
+    # the App ID's user scheduled the demo meetings: it may read their details
+    args = arguments(sim, meetings=[{'conference_id': meeting_id} for meeting_id in meetings],
+                     app_id='demo-app-id', app_key='demo-app-key-not-secret', user_id='demo-user',
+                     token_cache=token_cache)
+
+    async def scenario():
+        queue = asyncio.Queue()
+        task = asyncio.ensure_future(plugin['main'](queue, args))
+        try:
+            seen = set()
+            while len(seen) < len(meetings):
+                event = await next_event(queue)
+                assert event['type'] == 'snapshot', event
+                seen.add(event['meeting']['conference_id'])
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    asyncio.run(scenario())
+    logins = [call for call in sim.calls if call['path'] == '/v2/usg/acs/auth/appauth']
+    assert [call['status'] for call in logins] == [200]
+    # each watcher read its own meeting's details (the host password) and subject once
+    details = [call['query']['conferenceID'] for call in sim.calls
+               if call['path'] == '/v1/mmc/management/conferences/confDetail']
+    assert sorted(details) == sorted(meetings)
     assert not watcher_threads()

@@ -122,6 +122,14 @@ options:
     default: true
     env:
       - name: HWMEETING_TOKEN_CACHE
+  rate_limit_wait:
+    description:
+      - The longest an API call may wait for the gateway's rate limit, in seconds (as the modules do); a watcher
+        whose call would wait longer reconnects later instead of failing.
+    type: float
+    default: 300
+    env:
+      - name: HWMEETING_RATE_LIMIT_WAIT
   heartbeat_interval:
     description: Seconds between HeartBeats (the server closes a channel without one for 180 seconds).
     type: float
@@ -359,8 +367,9 @@ class MeetingWatcher(object):
     """Watches one meeting, in its own thread; ``emit(event)`` hands each
     event to the event loop and returns once it is queued."""
 
-    def __init__(self, options, meeting, emit, stop, secrets):
+    def __init__(self, options, meeting, emit, stop, secrets, shared=None):
         self.options = options
+        self.shared = shared or {}  # the token cache and pacer of all watchers
         self.conference_id = meeting['conference_id']
         self.host_password = meeting['host_password']
         self.emit = emit
@@ -379,7 +388,7 @@ class MeetingWatcher(object):
     def _client(self):
         return connection.build_client(self.options, warn=lambda text: self.log(logging.WARNING, '%s', text),
                                        register_secret=self.secrets.add, conference_id=self.conference_id,
-                                       host_password=self.host_password)
+                                       host_password=self.host_password, **self.shared)
 
     def _sleep(self, seconds):
         if self.stop.wait(seconds):
@@ -438,6 +447,7 @@ class MeetingWatcher(object):
                 self._backoff(failures, str(error))
                 continue
             failures = 0
+            self._say_gateway_waits()
             try:
                 if self._follow(channel):
                     return
@@ -449,6 +459,12 @@ class MeetingWatcher(object):
                 self._backoff(failures, str(error))
             finally:
                 channel.close()
+
+    def _say_gateway_waits(self):
+        """How long the calls waited for the gateway's rate limit (a drop of
+        every channel asks for a push token per meeting at once)."""
+        while self.client.gateway_waits:
+            self.log(logging.INFO, '%s', self.client.gateway_waits.pop(0))
 
     def _backoff(self, failures, reason):
         delay = min(self.options['max_reconnect_delay'], self.options['reconnect_delay'] * 2 ** (failures - 1))
@@ -580,7 +596,10 @@ async def main(queue, args):
         future.cancel()
         raise _Stopped()
 
-    watchers = [MeetingWatcher(options, meeting, emit, stop, secrets) for meeting in options['meetings']]
+    # One login and one pacer for every watcher: 200 meetings log in once,
+    # and their calls keep under the gateway's limit together.
+    shared = connection.shared(options, warn=lambda text: LOGGER.warning('%s', secrets.clean(text)))
+    watchers = [MeetingWatcher(options, meeting, emit, stop, secrets, shared) for meeting in options['meetings']]
     finished = [loop.create_future() for _watcher in watchers]
     threads = []
     for watcher, future in zip(watchers, finished):
