@@ -122,7 +122,7 @@ def open_channel(client, timeout, register_secret=None, heartbeat_interval=None)
 
 def _push_token(client):
     try:
-        return client.websocket_token()
+        return client.push_token()
     except MeetingError as error:
         if error.error_code in NOT_RUNNING or error.status == 401:
             raise

@@ -383,6 +383,15 @@ class Pacer(object):
         self._local.wait = Wait(seconds, bucket[-1], held[0], held[1], held[2], CAUSE_FULL)
         return seconds
 
+    def opens_in(self, bucket):
+        """Seconds until a call of ``bucket`` could be sent (0.0: now, or no
+        limit known), reserving nothing: to choose between two APIs."""
+        with self.store.update(bucket) as raw:
+            now = self._clock()
+            state = _load(raw, now)
+            opens, _kind = self._opens(state, now)
+        return max(0.0, opens - now)
+
     def after_call(self, bucket, headers, sent_at):
         """Learns from an answer's headers (the call was sent at ``sent_at``,
         read from the same clock after before_call returned): each window's
