@@ -105,13 +105,17 @@ _CONTROL = 'control'
 class MeetingError(Exception):
     """Every failure of the client: a sentence for a person, plus the facts."""
 
-    def __init__(self, message, status=None, error_code=None, error_msg=None, request_id=None):
+    def __init__(self, message, status=None, error_code=None, error_msg=None, request_id=None,
+                 no_such_meeting=False):
         super(MeetingError, self).__init__(message)
         self.message = message
         self.status = status
         self.error_code = error_code
         self.error_msg = error_msg
         self.request_id = request_id
+        # The service said the meeting does not exist (not merely that it
+        # is not in progress): no task succeeds on it.
+        self.no_such_meeting = no_such_meeting
 
     def __str__(self):
         return self.message
@@ -572,9 +576,30 @@ class MeetingClient(object):
 
     def meeting_details(self):
         """The meeting's details (confDetail), passwords included: only for
-        the login that scheduled the meeting or an admin."""
-        return self._call('GET', PATH_DETAILS, "read the meeting's details", auth=_ACCESS,
-                          params=self._meeting_query())
+        the login that scheduled the meeting or an admin. A meeting that does
+        not exist is said so (the code MMC.111070005 of this call means it:
+        a meeting that exists has details whether it runs or not)."""
+        try:
+            return self._call('GET', PATH_DETAILS, "read the meeting's details", auth=_ACCESS,
+                              params=self._meeting_query())
+        except MeetingError as error:
+            if error.error_code != NOT_IN_PROGRESS:
+                raise
+            raise MeetingError(
+                'Meeting %s does not exist: the service has no meeting with that ID (%s %s); check conference_id.'
+                % (self.conference_id, error.error_code, error.error_msg or ''),
+                status=error.status, error_code=error.error_code, error_msg=error.error_msg,
+                request_id=error.request_id, no_such_meeting=True)
+
+    def check_meeting_exists(self):
+        """Fails (no_such_meeting) when the meeting does not exist; says
+        nothing when the login may not read its details (only the scheduler
+        or an administrator may), since then it cannot tell."""
+        try:
+            self.meeting_details()
+        except MeetingError as error:
+            if error.status != 403:
+                raise
 
     def host_password(self, what):
         """The host password: the one given, else the one read from the

@@ -338,7 +338,7 @@ def converge(module, target):
         # On a meeting that is not in progress, or has ended, nothing
         # records, streams or is broadcast: a task that switches it off has
         # nothing to do (event_stop can run again after the event).
-        if idle is NO_IDLE or error.error_code not in NOT_RUNNING:
+        if idle is NO_IDLE or error.error_code not in NOT_RUNNING or error.no_such_meeting:
             raise
         _exit(module, target, idle, idle, False, True,
               '%s: the meeting is not in progress' % target.outcome(module, idle).already)

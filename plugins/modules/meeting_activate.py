@@ -152,7 +152,12 @@ class Activation(Target):
         self._answer = None
 
     def read(self, module):
-        return _OnlineCheck(is_in_progress(module.client.online_details()))
+        in_progress = is_in_progress(module.client.online_details())
+        if not in_progress and module.check_mode:
+            # The online check answers the same for a meeting that does not
+            # exist: a dry run must not say it would activate a typo.
+            module.client.check_meeting_exists()
+        return _OnlineCheck(in_progress)
 
     def desired(self, module, reading):
         return True

@@ -221,7 +221,7 @@ def run(module):
     except MeetingError as error:
         # Not in progress, or ended: a status runbook over many meetings
         # reports it and goes on.
-        if error.error_code not in NOT_RUNNING:
+        if error.error_code not in NOT_RUNNING or error.no_such_meeting:
             raise
         ended = ' (it has ended)' if error.error_code == MEETING_ENDED else ''
         module.exit_json(changed=False, meeting=idle_meeting(cid), state_verified=True,

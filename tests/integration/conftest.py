@@ -106,17 +106,19 @@ def run_playbook(playbook, sim, *args, env=None):
     return PlaybookRun(completed)
 
 
-def run_task(sim, directory, module, arguments, *args, **options):
+def run_task(sim, directory, module, arguments, *args, task=None, **options):
     """Run one task of ``hwcloud.meeting.<module>`` with ansible-playbook
     (failures ignored) and return ``(run, result)``: the playbook run and the
-    task's registered result, as the module returned it."""
+    task's registered result, as the module returned it. ``task``: more
+    keywords of the task (``check_mode: true``)."""
     directory = str(directory)
     result_file = os.path.join(directory, 'result.json')
     if os.path.exists(result_file):
         os.remove(result_file)
     play = [{'name': 'One task', 'hosts': 'localhost', 'gather_facts': False, 'tasks': [
-        {'name': 'The task', 'hwcloud.meeting.' + module: dict(arguments, api_url=arguments.get('api_url', '{{ sim_url }}')),
-         'register': 'result', 'ignore_errors': True},
+        dict({'name': 'The task',
+              'hwcloud.meeting.' + module: dict(arguments, api_url=arguments.get('api_url', '{{ sim_url }}')),
+              'register': 'result', 'ignore_errors': True}, **(task or {})),
         {'name': 'Keep the result', 'ansible.builtin.copy': {'content': '{{ result | to_json }}', 'dest': result_file}},
     ]}]
     path = os.path.join(directory, 'task_%s.yml' % module)

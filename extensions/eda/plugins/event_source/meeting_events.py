@@ -419,6 +419,8 @@ class MeetingWatcher(object):
                 channel = open_channel(self.client, self.options['timeout'], register_secret=self.secrets.add,
                                        heartbeat_interval=self.options['heartbeat_interval'])
             except MeetingError as error:
+                if error.no_such_meeting:
+                    raise MeetingEventsError('%s: %s' % (PLUGIN, self.secrets.clean(str(error))))
                 if error.error_code == NOT_IN_PROGRESS and self.state is None:
                     waited = time.monotonic() - started
                     if waited >= self.options['wait_for_start']:

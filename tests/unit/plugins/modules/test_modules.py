@@ -366,7 +366,8 @@ def test_activate_takes_a_200_without_a_state_as_in_progress(capsys, service):
 
 
 def test_activate_check_mode(capsys, service):
-    calls = service({PATH_APP_LOGIN: [ACCESS], PATH_ONLINE: [NOT_IN_PROGRESS]})
+    # (a dry run reads the meeting's details: the online check cannot tell a typo from a scheduled meeting)
+    calls = service({PATH_APP_LOGIN: [ACCESS], PATH_ONLINE: [NOT_IN_PROGRESS], PATH_DETAILS: [DETAILS]})
     result = run_module(meeting_activate.main, dict(CONTROL, **LOGIN), capsys, check_mode=True)
     assert result['changed'] is True and result['msg'] == 'Would activate meeting %s' % CID
     assert PATH_START not in calls.paths()
@@ -610,3 +611,53 @@ def test_activate_with_a_host_password_fetches_no_control_token(capsys, service)
     result = run_module(meeting_activate.main, dict(conference_id=CID, host_password='host-pw-7', **LOGIN), capsys)
     assert result['changed'] is True
     assert calls.paths() == [PATH_APP_LOGIN, PATH_ONLINE, PATH_START]
+
+
+# A meeting ID that does not exist fails clearly, whatever the login: the
+# meeting's details tell a meeting that is not running (details, 200) from
+# one that does not exist (MMC.111070005).
+NO_SUCH_MEETING = 'Meeting %s does not exist: the service has no meeting with that ID' % CID
+
+
+@pytest.mark.parametrize('main, arguments', [
+    (meeting_record.main, dict(state='stopped')),
+    (meeting_live.main, dict(state='stopped')),
+    (meeting_broadcast.main, dict(state='absent')),
+    (meeting_info.main, {}),
+], ids=['record', 'live', 'broadcast', 'info'])
+def test_a_meeting_that_does_not_exist_fails_even_where_not_running_is_ok(capsys, service, main, arguments):
+    service({PATH_APP_LOGIN: [ACCESS], PATH_DETAILS: [NOT_IN_PROGRESS]})
+    result = run_module(main, dict(conference_id=CID, **dict(LOGIN, **arguments)), capsys)
+    assert result['failed'] is True
+    assert result['msg'].startswith(NO_SUCH_MEETING) and result['msg'].endswith('check conference_id.')
+    assert result['error_code'] == 'MMC.111070005'
+
+
+def test_a_meeting_that_exists_but_is_not_running_is_still_ok_to_stop(capsys, service):
+    service({PATH_APP_LOGIN: [ACCESS], PATH_DETAILS: [DETAILS], PATH_CONTROL_TOKEN: [NOT_IN_PROGRESS]})
+    result = run_module(meeting_record.main, dict(conference_id=CID, state='stopped', **LOGIN), capsys)
+    assert not result.get('failed') and result['changed'] is False
+    assert result['msg'].endswith('already stopped: the meeting is not in progress')
+
+
+def test_activating_a_meeting_that_does_not_exist_fails_clearly(capsys, service):
+    service({PATH_APP_LOGIN: [ACCESS], PATH_ONLINE: [NOT_IN_PROGRESS], PATH_DETAILS: [NOT_IN_PROGRESS]})
+    result = run_module(meeting_activate.main, dict(conference_id=CID, **LOGIN), capsys)
+    assert result['failed'] is True and result['msg'].startswith(NO_SUCH_MEETING)
+
+
+@pytest.mark.parametrize('details, outcome', [
+    (NOT_IN_PROGRESS, 'fails'),
+    (response(403, {'error_code': 'SIM.NOT_MEETING_OWNER', 'error_msg': 'not yours'}), 'would activate'),
+    (None, 'would activate'),
+], ids=['no such meeting', 'details not readable', 'details read'])
+def test_a_dry_run_of_an_activation_checks_that_the_meeting_exists(capsys, service, details, outcome):
+    calls = service({PATH_APP_LOGIN: [ACCESS], PATH_ONLINE: [NOT_IN_PROGRESS],
+                     PATH_DETAILS: [DETAILS if details is None else details]})
+    result = run_module(meeting_activate.main, dict(conference_id=CID, host_password='host-pw-7', **LOGIN), capsys,
+                        check_mode=True)
+    if outcome == 'fails':
+        assert result['failed'] is True and result['msg'].startswith(NO_SUCH_MEETING)
+    else:
+        assert result['msg'] == 'Would activate meeting %s' % CID and result['changed'] is True
+    assert calls.paths() == [PATH_APP_LOGIN, PATH_ONLINE, PATH_DETAILS]
