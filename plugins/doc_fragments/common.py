@@ -57,6 +57,16 @@ options:
     type: str
     choices: [auto, realtime, push]
     default: auto
+  warn_unverified:
+    description:
+      - Whether a task warns when the service did not report the state it manages, so that it sent its call
+        without knowing whether anything changes (RV(ignore:state_verified=false)).
+      - On the real service the live streaming state is never reported, so every M(hwcloud.meeting.meeting_live)
+        task warns; V(false) keeps such tasks quiet for those who know it. RV(ignore:state_verified) still says
+        so.
+      - If not set, the environment variable E(HWMEETING_WARN_UNVERIFIED) is used.
+    type: bool
+    default: true
 requirements:
   - websocket-client (for the meeting-status push; not needed with O(state_source=realtime))
 notes:

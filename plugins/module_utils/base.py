@@ -34,6 +34,7 @@ SHARED_ARGUMENT_SPEC = dict(
     host_password=dict(type='str', no_log=True),
     conference_token=dict(type='str', no_log=True),
     state_source=dict(type='str', default='auto', choices=['auto', 'realtime', 'push']),
+    warn_unverified=dict(type='bool', default=True, fallback=(connection.env_fallback, ['HWMEETING_WARN_UNVERIFIED'])),
 )
 
 

@@ -24,6 +24,7 @@ import socket
 import time
 import traceback
 import uuid
+import warnings
 
 from ansible_collections.hwcloud.meeting.plugins.module_utils import ratelimit
 
@@ -31,11 +32,13 @@ REQUESTS_IMPORT_ERROR = None
 try:
     import requests
     from requests.adapters import HTTPAdapter
+    from urllib3.exceptions import InsecureRequestWarning
     from urllib3.util.retry import Retry
 except ImportError:
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
     Retry = object  # keeps the class statement below importable
+    InsecureRequestWarning = Warning
 else:
     HAS_REQUESTS = True
 
@@ -460,8 +463,12 @@ class MeetingClient(object):
     def _send(self, method, path, what, params, body, headers):
         url = self.base_url + path
         try:
-            return self._session.request(method, url, params=params, json=body, headers=headers,
-                                         timeout=self.timeout, verify=self._verify)
+            with warnings.catch_warnings():
+                if self._verify is False:
+                    # said once, by the module, in words (validate_certs is false)
+                    warnings.simplefilter('ignore', InsecureRequestWarning)
+                return self._session.request(method, url, params=params, json=body, headers=headers,
+                                             timeout=self.timeout, verify=self._verify)
         except requests.exceptions.SSLError as exc:
             reason = ('the TLS certificate of %s could not be verified (%s); set ca_path to the CA bundle '
                       'that signed it, or validate_certs: false for a test service'

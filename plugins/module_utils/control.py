@@ -347,16 +347,15 @@ def converge(module, target):
     outcome = target.outcome(module, desired)
     verified = not [field for field in target.fields if field in reading.unreported]
     changed = (not verified) or current != desired
-    if not verified:
-        module.warn(unverified_warning(module, reading, target.what or target.key.replace('_', ' '), target.fields))
+    if not verified and module.params['warn_unverified']:
+        warning = unverified_warning(module, reading, target.what or target.key.replace('_', ' '), target.fields)
+        if module.params.get('wait') and not module.check_mode:
+            warning += ' It does not wait for it either.'
+        module.warn(warning)
     if changed and not module.check_mode:
         target.apply(module, desired)
-        if module.params.get('wait'):
-            if verified:
-                wait_until(module, target, reading, desired, outcome)
-            else:
-                module.warn('wait was skipped for meeting %s: the service does not report the state to wait for.'
-                            % module.conference_id)
+        if module.params.get('wait') and verified:
+            wait_until(module, target, reading, desired, outcome)
     if changed:
         msg = outcome.would if module.check_mode else outcome.done
     else:

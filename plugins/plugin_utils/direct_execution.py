@@ -174,17 +174,23 @@ class MeetingAction(NormalAction):
 
     def _execute_directly(self, core, payload, environment):
         stdout = io.StringIO()
+        # What a module process would write to its stderr (a library's
+        # warning): kept from the worker's own stderr, which Ansible reports
+        # as "errantly sent data directly to stderr", and shown at -vvvv.
+        written = io.StringIO()
         stderr = ''
         with _as_module(core, payload, environment):
             try:
                 module = importlib.import_module('ansible_collections.%s.plugins.modules.%s'
                                                  % (COLLECTION, self._module_name()))
-                with contextlib.redirect_stdout(stdout):
+                with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(written):
                     module.main()
             except SystemExit:
                 pass
             except Exception as error:  # a bug of ours: in words, as a module process would fail
                 stderr = '%s: %s' % (type(error).__name__, to_text(error))
+        if written.getvalue().strip():
+            display.vvvv('%s wrote to stderr: %s' % (self._task.action, written.getvalue().strip()))
         data = self._parse_returned_data({'rc': 0, 'stdout': stdout.getvalue(), 'stderr': stderr}, PROFILE)
         if not isinstance(data, dict):  # cannot happen on a listed version; the module has run, so say so
             return {'failed': True, 'msg': '%s ran, but ansible-core %s gave its result as %s; set %s=false and '

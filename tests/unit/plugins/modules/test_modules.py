@@ -117,8 +117,10 @@ def test_flag_unknown_state_converges_and_says_so(capsys, service, module, key, 
     assert result[key] is False
     assert result['diff']['before'] == {key: None}
     said = 'publishes no live streaming state' if field == 'liveState' else 'RealTimeInfo did not report'
-    assert any(field in warning and said in warning for warning in result['warnings']), result['warnings']
-    assert any('wait was skipped' in warning for warning in result['warnings'])
+    # one warning says both: the state is unknown, and the task does not wait for it
+    assert len(result['warnings']) == 1, result['warnings']
+    assert field in result['warnings'][0] and said in result['warnings'][0]
+    assert result['warnings'][0].endswith('It does not wait for it either.')
     assert calls.paths() == [PATH_CONTROL_TOKEN, PATH_REALTIME, path]
     assert calls.requests[-1]['json'] == {body_key: 0}
 
@@ -287,7 +289,8 @@ def test_broadcast_present_when_mode_is_not_reported_broadcasts_unverified(capsy
                               'after': {'broadcast_participant': {'pid': 'p-ada', 'name': 'Ada', 'phone': '+991'}}}
     assert any('RealTimeInfo did not report who is broadcast in meeting %s' % CID in warning
                for warning in result['warnings']), result['warnings']
-    assert any('wait was skipped' in warning for warning in result['warnings']) is wait
+    assert len(result['warnings']) == 1, result['warnings']
+    assert result['warnings'][0].endswith('It does not wait for it either.') is wait
     assert calls.paths() == [PATH_CONTROL_TOKEN, PATH_REALTIME, PATH_BROADCAST]
     assert calls.requests[-1]['params'] == {'conferenceID': CID, 'participantID': 'p-ada'}
 
@@ -661,3 +664,11 @@ def test_a_dry_run_of_an_activation_checks_that_the_meeting_exists(capsys, servi
     else:
         assert result['msg'] == 'Would activate meeting %s' % CID and result['changed'] is True
     assert calls.paths() == [PATH_APP_LOGIN, PATH_ONLINE, PATH_DETAILS]
+
+
+def test_warn_unverified_false_keeps_an_unverifiable_task_quiet(capsys, service):
+    calls = service({PATH_CONTROL_TOKEN: [TOKEN], PATH_REALTIME: [realtime(omit=('liveState',))], PATH_LIVE: [EMPTY]})
+    result = run_module(meeting_live.main, dict(CONTROL, state='started', wait=True, warn_unverified=False), capsys)
+    assert result['changed'] is True and result['state_verified'] is False
+    assert 'warnings' not in result
+    assert calls.paths() == [PATH_CONTROL_TOKEN, PATH_REALTIME, PATH_LIVE]
