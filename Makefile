@@ -4,6 +4,8 @@
 # where ansible-playbook and the tests find it.
 
 PYTHON ?= python3
+# The oldest Python the pinned ansible-core (2.19) runs on as a controller.
+PYTHON_FLOOR := 3.11
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 BUILD := .build
@@ -22,19 +24,39 @@ export PYTHONPATH := $(COLLECTIONS)
 export PYTHONDONTWRITEBYTECODE := 1
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: venv eda-venv collection test pytest eda unit sanity units lint importer docs-lint molecule builder matrix bench load demo bad-input-doc clean
+.PHONY: python-check venv demo-venv eda-venv collection test pytest eda unit sanity units lint importer docs-lint molecule builder matrix bench load demo sim bad-input-doc clean
 
-$(BIN)/.installed: tests/requirements.txt
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+# Before anything is installed: PYTHON must be new enough, and .venv made by
+# it (a .venv of another Python is made again). Order-only: it runs every
+# time, and makes nothing out of date by itself.
+python-check:
+	@$(PYTHON) tests/utils/check_python.py --floor $(PYTHON_FLOOR) --venv $(VENV)
+
+PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check
+
+# What the demo runs (the collection's own requirements, ansible-core and the
+# simulator's PyYAML), at the versions of tests/requirements.txt, the one
+# place pins live.
+DEMO_PACKAGES := ansible-core requests urllib3 websocket-client PyYAML
+$(BIN)/.installed-demo: tests/requirements.txt | python-check
+	@echo "== Installing what the demo runs into .venv: $(DEMO_PACKAGES) (about a minute)"
+	$(PIP_INSTALL) -c tests/requirements.txt $(DEMO_PACKAGES)
 	touch $@
 
+# Everything the tests and quality gates use (about 450 MB, a few minutes).
+$(BIN)/.installed: tests/requirements.txt | python-check
+	@echo "== Installing the test tool chain into .venv from tests/requirements.txt (a few minutes)"
+	$(PIP_INSTALL) -r tests/requirements.txt
+	touch $@ $(BIN)/.installed-demo
+
+demo-venv: $(BIN)/.installed-demo
 venv: $(BIN)/.installed
 
 # ansible-rulebook (Event-Driven Ansible) in a venv of its own: its pins
 # conflict with ours (tests/eda/requirements.txt says which).
 EDA_BIN := $(CURDIR)/$(BUILD)/eda-venv/bin
-$(EDA_BIN)/.installed: tests/eda/requirements.txt
+$(EDA_BIN)/.installed: tests/eda/requirements.txt | python-check
+	@echo "== Installing ansible-rulebook into .build/eda-venv from tests/eda/requirements.txt (about a minute)"
 	$(PYTHON) -m venv $(BUILD)/eda-venv
 	$(EDA_BIN)/pip install --quiet --disable-pip-version-check -r tests/eda/requirements.txt
 	touch $@
@@ -43,7 +65,8 @@ eda-venv: $(EDA_BIN)/.installed
 
 # Build the artifact users would install, and install it: the tests run what
 # ships, so a file missing from the build fails them.
-collection: venv
+collection: demo-venv
+	@echo "== Building the collection and installing it into .build/collections"
 	rm -rf $(BUILD)/dist $(BUILD)/collections
 	$(BIN)/ansible-galaxy collection build --force --output-path $(BUILD)/dist
 	$(BIN)/ansible-galaxy collection install --force -p $(COLLECTIONS) $(ARTIFACT)
@@ -55,17 +78,17 @@ test: pytest sanity units lint importer docs-lint molecule builder matrix
 # the integration tests (real ansible-playbook runs against the simulator;
 # tests/integration/test_demo.py runs `make demo`'s script), the event source
 # and a real ansible-rulebook run (tests/eda).
-pytest: collection eda-venv
+pytest: venv collection eda-venv
 	$(BIN)/python -m pytest -p no:cacheprovider -n 2 tests/unit tests/simulator/tests tests/fidelity tests/integration tests/eda $(PYTEST_ARGS)
 
 # The event source and the ansible-rulebook run alone.
-eda: collection eda-venv
+eda: venv collection eda-venv
 	$(BIN)/python -m pytest -p no:cacheprovider tests/eda $(PYTEST_ARGS)
 
-unit: collection
+unit: venv collection
 	$(BIN)/python -m pytest -p no:cacheprovider tests/unit $(PYTEST_ARGS)
 
-$(ANSIBLE_TEST_TREE): collection
+$(ANSIBLE_TEST_TREE): venv collection
 	rm -rf $(BUILD)/ansible-test
 	mkdir -p $(dir $(ANSIBLE_TEST_TREE))
 	cp -a $(INSTALLED) $(ANSIBLE_TEST_TREE)
@@ -80,7 +103,7 @@ sanity: $(ANSIBLE_TEST_TREE)
 units: $(ANSIBLE_TEST_TREE)
 	cd $(ANSIBLE_TEST_TREE) && $(BIN)/ansible-test units --local --python $$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 
-lint: collection
+lint: venv collection
 	$(BIN)/ansible-lint
 
 # galaxy-importer reports findings as warnings and still exits 0: any
@@ -88,7 +111,7 @@ lint: collection
 # on (tests/utils/galaxy-importer.cfg) and the collection on no collections
 # path (no ANSIBLE_COLLECTIONS_PATH or PYTHONPATH, from an empty directory).
 # The importer's own exit status counts too (/bin/sh has no pipefail).
-importer: collection
+importer: venv collection
 	rm -rf $(BUILD)/importer && mkdir -p $(BUILD)/importer
 	cd $(BUILD)/importer && env -u ANSIBLE_COLLECTIONS_PATH -u ANSIBLE_COLLECTIONS_PATHS -u PYTHONPATH \
 		GALAXY_IMPORTER_CONFIG=$(CURDIR)/tests/utils/galaxy-importer.cfg \
@@ -98,18 +121,18 @@ importer: collection
 	@grep -q 'Importer processing completed successfully' $(BUILD)/galaxy-importer.log
 
 # antsibull-docs lints the source tree (it finds nothing in an installed copy).
-docs-lint: collection
+docs-lint: venv collection
 	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs .
 	$(BIN)/antsibull-changelog lint
 
-molecule: collection
+molecule: venv collection
 	cd extensions && $(BIN)/molecule reset && $(BIN)/molecule test
 
 # ansible-builder writes the build context of the example execution
 # environment (building the image needs a container engine), the way
 # docs/awx/README.md tells a user: its files, with the collection's artifact
 # beside them as collections/hwcloud-meeting.tar.gz.
-builder: collection
+builder: venv collection
 	rm -rf $(BUILD)/ee $(BUILD)/ee-context
 	mkdir -p $(BUILD)/ee/collections
 	cp docs/awx/execution-environment.yml docs/awx/requirements.yml docs/awx/requirements.txt $(BUILD)/ee/
@@ -125,28 +148,43 @@ builder: collection
 # and a slice of the integration tests; prints a table of version x suite.
 # MATRIX_ARGS e.g. "--versions 2.16 --suites integration".
 MATRIX_ARGS ?=
-matrix: collection
+matrix: venv collection
 	$(BIN)/python tests/matrix/run_matrix.py --artifact $(CURDIR)/$(ARTIFACT) $(MATRIX_ARGS)
 
 # The benchmark of docs/benchmark.md (not part of `make test`; a smoke test of
 # its scripts is). BENCH_ARGS e.g. "--meetings 20 --runs 5".
 BENCH_ARGS ?=
-bench: collection
+bench: venv collection
 	$(BIN)/python tests/benchmark/bench.py $(BENCH_ARGS)
 
 # The load test at full size: 200 meetings, forks 20, the gateway's rate
 # limit; prints the figures and writes .build/load.json. (`make test` runs it
 # with 30 meetings.)
-load: collection
+load: venv collection
 	HWMEETING_LOAD_MEETINGS=200 $(BIN)/python -m pytest -p no:cacheprovider -s tests/integration/test_load.py
 
-demo: collection eda-venv
+# The demo installs only what it runs: .venv with the collection's
+# requirements, and, when Java 17 is here for ansible-rulebook, the event
+# guard's .build/eda-venv; without Java it says that it skips that step.
+demo: collection
+	@if $(BIN)/python tests/eda/guard.py --java > /dev/null; then \
+		$(MAKE) --no-print-directory eda-venv; \
+	else \
+		echo "== No Java 17 here (JAVA_HOME, or a JDK 17 under /usr/lib/jvm): the demo skips its last step, the event guard (ansible-rulebook needs Java 17)"; \
+	fi
+	@echo "== Running the demo: tests/demo/run_demo.py"
 	$(BIN)/python tests/demo/run_demo.py
+
+# The demo's simulator, to keep using after the demo: it prints the
+# HWMEETING_* variables to export in another shell, and runs until Ctrl-C.
+SIM_PORT ?= 0
+sim: collection
+	$(BIN)/python tests/demo/sim.py --port $(SIM_PORT)
 
 # docs/bad_input.md, from the messages of a run of tests/integration/
 # test_bad_input.py: that test only compares the doc (so it can fail) and
 # leaves the page it rendered in .build/bad_input.md. Not part of `make test`.
-bad-input-doc: collection
+bad-input-doc: venv collection
 	rm -f $(BUILD)/bad_input.md
 	-$(BIN)/python -m pytest -p no:cacheprovider -q -n 2 tests/integration/test_bad_input.py -k test_doc_is_up_to_date
 	cp $(BUILD)/bad_input.md docs/bad_input.md

@@ -149,3 +149,14 @@ class GuardRun(object):
                 self.process.wait(15)
         if self._reader is not None:
             self._reader.join(5)
+
+
+if __name__ == '__main__':
+    # `python tests/eda/guard.py --java`: exit 0 and print its home when a
+    # Java 17 is here (make demo asks before it installs ansible-rulebook).
+    import sys
+    if sys.argv[1:] == ['--java']:
+        HOME = java_home()
+        print(HOME or 'no Java 17')
+        sys.exit(0 if HOME else 1)
+    sys.exit('usage: python tests/eda/guard.py --java')
