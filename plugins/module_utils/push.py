@@ -304,6 +304,10 @@ class PushChannel(object):
         return True
 
     def close(self):
+        """A close frame while the channel is open, then the socket in any
+        case: websocket-client's close() does nothing once the channel is no
+        longer ``connected`` (as after the server's close frame), and its
+        socket would stay open until the garbage collector found it."""
         if self._socket is None:
             return
         sock, self._socket = self._socket, None
@@ -311,6 +315,11 @@ class PushChannel(object):
             sock.close(timeout=min(self.timeout, CLOSE_WAIT))
         except Exception:  # pylint: disable=broad-exception-caught
             pass  # closing is a courtesy; the task has what it needs
+        finally:
+            try:
+                sock.shutdown()  # closes the socket whatever ``connected`` says; nothing when close() did
+            except Exception:  # pylint: disable=broad-exception-caught
+                pass
 
 
 def _requests_ca_bundle():

@@ -5,7 +5,9 @@ __metaclass__ = type
 
 import base64
 import json
+import socket as socket_module
 import ssl
+import struct
 
 import pytest
 import websocket
@@ -251,3 +253,35 @@ def test_a_tmp_ws_token_that_opened_the_channel_is_not_replaced_when_the_push_st
     with pytest.raises(PushError, match='no meeting state came'):
         open_channel(client()[0], 5)
     assert session.paths() == [PATH_CONTROL_TOKEN] and len(connections) == 1
+
+
+def _server_frames(*messages):
+    """What a server writes: unmasked text frames of ``messages``, and a
+    close frame for the string 'close'."""
+    frames = b''
+    for message in messages:
+        if message == 'close':
+            frame = websocket.ABNF(1, 0, 0, 0, websocket.ABNF.OPCODE_CLOSE, 0, struct.pack('!H', 1001))
+        else:
+            frame = websocket.ABNF(1, 0, 0, 0, websocket.ABNF.OPCODE_TEXT, 0, json.dumps(message))
+        frames += frame.format()
+    return frames
+
+
+def test_a_channel_the_server_closed_closes_its_socket(push_service, monkeypatch):
+    """websocket-client's own WebSocket over a socket pair: after the
+    server's close frame it is no longer ``connected``, and its close()
+    would leave the socket open for the garbage collector to find."""
+    push_service({PATH_CONTROL_TOKEN: [TOKEN], PATH_WS_TOKEN: [WS]})
+    ours, theirs = socket_module.socketpair()
+    theirs.sendall(_server_frames(*(FULL + ['close'])))
+    connection = websocket.WebSocket(enable_multithread=False)
+    connection.sock, connection.connected = ours, True
+    monkeypatch.setattr(push.websocket, 'create_connection', lambda url, **options: connection)
+    channel = open_channel(client()[0], 5)
+    with pytest.raises(PushError, match='closed the channel'):
+        channel.wait(lambda: False, push.time.monotonic() + 5)
+    assert connection.connected is False and ours.fileno() != -1  # as websocket-client leaves it
+    channel.close()
+    theirs.close()
+    assert ours.fileno() == -1
