@@ -21,6 +21,7 @@ PLUGIN = os.path.join(ROOT, '.build', 'collections', 'ansible_collections', 'hwc
                       'eda', 'plugins', 'event_source', 'meeting_events.py')
 PUSH = '/cms/open/websocket/confctl/increment/conn'
 WS_TOKEN = '/v1/mmc/control/conferences/wsToken'
+CONTROL_TOKEN = '/v1/mmc/control/conferences/token'
 CEILING = 30.0
 MEETINGS = ['95500%04d' % number for number in range(10)]
 DROPS = 6
@@ -50,7 +51,7 @@ def sim():
 def arguments(sim, meetings=MEETINGS, **extra):
     args = {'meetings': [{'conference_id': meeting, 'host_password': 'soak-%s' % meeting[-4:]}
                          for meeting in meetings],
-            'api_url': sim.url, 'timeout': 10, 'retries': 0, 'heartbeat_interval': 60,
+            'api_url': sim.url, 'timeout': 10, 'retries': 0, 'token_cache': False, 'heartbeat_interval': 60,
             'reconnect_delay': 0.05, 'max_reconnect_delay': 0.1}
     args.update(extra)
     return args
@@ -118,3 +119,58 @@ def test_reconnections_leave_no_descriptor_behind(plugin, sim):
         dict((meeting, DROPS + 1) for meeting in MEETINGS)  # each watcher reconnected after every drop
     assert after <= before + FD_SLACK, 'open descriptors: %d before, %d after %d reconnections' % (
         before, after, DROPS * len(MEETINGS))
+
+
+DELAY = 0.2
+# _backoff waits reconnect_delay * 2 ** (failures - 1), at most
+# max_reconnect_delay, times a jitter of 0.5 to 1.0: never less than half
+# the reconnect delay. 10 ms less, for the call log's clock (time.time) and
+# the threads' (time.monotonic) to differ by.
+LEAST_GAP = DELAY * 0.5 - 0.01
+
+
+# refusal: (the path that fails, its status, whether the channel was open and
+# dropped first: the first connection's control token fails with a
+# MeetingError, a reconnection's push token or upgrade with a PushError)
+REFUSALS = {
+    'control token 503': (CONTROL_TOKEN, 503, False),
+    'push token 503': (WS_TOKEN, 503, True),
+    'push upgrade 403': (PUSH, 403, True),
+}
+
+
+@pytest.mark.parametrize('refusal', sorted(REFUSALS))
+def test_failed_connections_are_spaced_by_the_backoff(plugin, sim, refusal):
+    """Every connection fails three times (the control token on the first
+    one, the wsToken call or the push's upgrade after the server closed the
+    channel): each attempt waits the backoff, after a close and after each
+    failure."""
+    meeting = MEETINGS[0]
+    path, status, dropped = REFUSALS[refusal]
+    failures = 3
+
+    async def scenario():
+        queue = asyncio.Queue()
+        if not dropped:
+            sim.inject_fault(path, status=status, count=failures)
+        task = asyncio.ensure_future(plugin['main'](queue, arguments(
+            sim, meetings=[meeting], reconnect_delay=DELAY, max_reconnect_delay=2 * DELAY)))
+        assert (await asyncio.wait_for(queue.get(), CEILING))['type'] == 'snapshot'
+        if dropped:
+            sim.inject_fault(path, status=status, count=failures)
+            assert sim.close_push() == 1
+            again = await asyncio.wait_for(queue.get(), CEILING)  # once the faults are spent
+            assert again['type'] == 'snapshot'
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(task, CEILING)
+
+    asyncio.run(scenario())
+    closed = [frame['time'] for frame in sim.frames if frame['action'] == 'close' and frame['direction'] == 'out']
+    since = closed[0] if dropped else 0
+    attempts = [call for call in sim.calls if call['path'] == path and call['time'] > since]
+    assert [call['status'] for call in attempts] == [status] * failures + [101 if path == PUSH else 200]
+    times = ([since] if dropped else []) + [call['time'] for call in attempts]
+    gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+    assert min(gaps) >= LEAST_GAP, 'attempts %s s apart; the backoff is at least %s s' % (
+        ', '.join('%.3f' % gap for gap in gaps), DELAY * 0.5)
