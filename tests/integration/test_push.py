@@ -83,6 +83,42 @@ def test_info_says_where_each_part_came_from(sim, tmp_path):
                                        'broadcast_participant': 'push', 'participants': 'push'}
 
 
+def test_info_is_the_same_however_the_push_spells_its_answers(sim, tmp_path):
+    """The answer to the Subscribe as an object, a JSON string, with the
+    vendor's "returnDesc " or not at all, and ParticipantsNotify's data as a
+    list or a JSON string: the same meeting, read from the push alone."""
+    sim.set_meeting(KEYNOTE, state='Created', recording=True, mode='BROADCAST', broadcast_pid='pid-speaker')
+    answers = {}
+    for reply in ('object', 'string', 'space', 'none'):
+        for data in ('list', 'string'):
+            sim.configure(push_subscribe_reply=reply, push_participants_data=data)
+            sim.clear_calls()
+            run, result = run_task(sim, tmp_path, 'meeting_info', dict(CONTROL, timeout=5))
+            assert not result.get('failed'), result
+            sent = [frame for frame in sim.frames if frame['direction'] == 'out']  # the settings took effect
+            assert [frame['reply'] for frame in sent if frame['action'] == 'Subscribe'] == \
+                ([] if reply == 'none' else [reply])
+            assert set(frame['dataType'] for frame in sent if frame['action'] == 'ParticipantsNotify') == set([data])
+            answers[(reply, data)] = {
+                'meeting': result['meeting'], 'state_verified': result['state_verified'],
+                'state_sources': result['state_sources'], 'push warning': PUSH_WARNING in warnings_of(run)}
+    expected = answers[('object', 'list')]
+    meeting = expected['meeting']
+    assert expected['state_verified'] is True and expected['push warning'] is False
+    assert expected['state_sources'] == {'in_progress': 'push', 'recording': 'push', 'live': None, 'mode': 'push',
+                                         'broadcast_participant': 'push', 'participants': 'push'}
+    assert meeting['recording'] is True and meeting['mode'] == 'BROADCAST' and meeting['participant_count'] == 4
+    assert meeting['broadcast_participant'] == {'pid': 'pid-speaker', 'name': 'Keynote Speaker',
+                                                'phone': '+99100000002'}
+    different = {}
+    for (reply, data), answer in sorted(answers.items()):
+        unlike = dict((key, value) for key, value in answer.items() if key != 'meeting' and value != expected[key])
+        unlike.update((key, value) for key, value in answer['meeting'].items() if value != meeting[key])
+        if unlike:
+            different['%s/%s' % (reply, data)] = unlike
+    assert not different, 'answers unlike those of object/list: %s' % different
+
+
 def fault_cases():
     # name: (fault keyword arguments, the words of the warning)
     return {
