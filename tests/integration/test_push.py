@@ -120,23 +120,26 @@ def test_info_is_the_same_however_the_push_spells_its_answers(sim, tmp_path):
 
 
 def fault_cases():
-    # name: (fault keyword arguments, the words of the warning)
+    # name: (the faults, the words of the warning). The first connection
+    # opens with the control token's tmpWsToken and, when the push server
+    # turns it away, once more with a wsToken: a refusal refuses both.
+    blocked = dict(path=PUSH_PATH, status=403, body='<html><title>Blocked by policy</title></html>')
     return {
-        'upgrade refused': (dict(path=PUSH_PATH, status=403, body='<html><title>Blocked by policy</title></html>'),
-                            'refused the connection: HTTP 403'),
-        'channel closed': (dict(path=PUSH_PATH, push='close'), 'closed the channel'),
-        'no full message': (dict(path=PUSH_PATH, push='no_full'), 'no meeting state came on the push within'),
-        'connection dropped': (dict(path=PUSH_PATH, drop=True), 'push server'),
-        'push token refused': (dict(path=WS_TOKEN_PATH, status=404, error_code='SIM.NOT_FOUND'),
+        'upgrade refused': ([dict(blocked, count=2)], 'refused the connection: HTTP 403'),
+        'channel closed': ([dict(path=PUSH_PATH, push='close')], 'closed the channel'),
+        'no full message': ([dict(path=PUSH_PATH, push='no_full')], 'no meeting state came on the push within'),
+        'connection dropped': ([dict(path=PUSH_PATH, drop=True)], 'push server'),
+        'push token refused': ([blocked, dict(path=WS_TOKEN_PATH, status=404, error_code='SIM.NOT_FOUND')],
                                'the service gave no push token'),
     }
 
 
 @pytest.mark.parametrize('case', sorted(fault_cases()))
 def test_a_push_that_fails_is_said_and_the_task_converges(sim, tmp_path, case):
-    fault, words = fault_cases()[case]
+    faults, words = fault_cases()[case]
     sim.set_meeting(KEYNOTE, state='Created')
-    sim.inject_fault(**fault)
+    for fault in faults:
+        sim.inject_fault(**fault)
     run, result = run_task(sim, tmp_path, 'meeting_record', dict(CONTROL, state='started'), '-vvv')
     assert not result.get('failed'), result
     assert result['changed'] is True and result['state_verified'] is False
@@ -151,7 +154,7 @@ def test_a_push_that_fails_is_said_and_the_task_converges(sim, tmp_path, case):
 def test_a_push_that_fails_falls_back_to_a_confinfo_that_reports(sim, tmp_path):
     sim.set_meeting(KEYNOTE, state='Created', recording=True)
     sim.configure(confinfo_state=True)
-    sim.inject_fault(path=PUSH_PATH, status=403)
+    sim.inject_fault(path=PUSH_PATH, status=403, count=2)  # the tmpWsToken's connection and the wsToken's
     run, result = run_task(sim, tmp_path, 'meeting_record', dict(CONTROL, state='started'))
     assert result['changed'] is False and result['state_verified'] is True
     assert PUSH_WARNING in warnings_of(run)
