@@ -25,11 +25,11 @@ CONTROL_TOKEN = '/v1/mmc/control/conferences/token'
 CEILING = 30.0
 MEETINGS = ['95500%04d' % number for number in range(10)]
 DROPS = 6
-# What the measurement may see beyond the descriptors open before the run:
-# the listing of /proc/self/fd opens one of its own each time (counted in
-# both), and a simulator connection thread that has not finished closing its
-# side of the last channel may still hold one; 2 allows for that and is far
-# below the one descriptor per reconnection (here 60) a leak leaves.
+# How many more descriptors than before the run the measurement allows: the
+# simulator runs in this process, and a thread of it that has not quite
+# finished closing its side of a connection may still hold one or two (the
+# listing of /proc/self/fd holds one of its own, in both counts). Far below
+# the one descriptor per reconnection (here 60) that a leak leaves.
 FD_SLACK = 2
 
 
@@ -101,9 +101,9 @@ def test_reconnections_leave_no_descriptor_behind(plugin, sim):
         with pytest.raises(asyncio.CancelledError):
             await asyncio.wait_for(task, CEILING)
 
-    # Only the channels may come and go: the collector would close the
-    # sockets of dropped channels at a time of its own choosing and hide a
-    # leak, so it does not run; everything must be closed explicitly.
+    # No garbage collection during the run (and none before measuring): the
+    # collector would close the sockets of dropped channels at a time of its
+    # own choosing and hide a leak; every socket must be closed explicitly.
     before = open_descriptors()
     gc.disable()
     try:
