@@ -14,6 +14,14 @@ that follow it. The channel then keeps the state up to date from the
 incremental messages, so a task that waits for its change waits on the same
 connection, and closes cleanly at the end of the task.
 
+The reader is as tolerant as the vendor's own clients of the push: the
+answer to the Subscribe is checked when it comes (a refusal is a PushError)
+but not waited for, as a server may send none; its ``data`` and that of
+``ParticipantsNotify`` may be an object (a list) or a JSON string of one;
+``returnDesc`` may carry the vendor's trailing space. A ``ParticipantsNotify``
+whose ``data`` cannot be read counts as ``malformed`` and is passed over: it
+never says the meeting is empty.
+
 Every failure of the push is a PushError whose text says what happened in
 words and never holds a token (the push token travels in the URL's query).
 The caller decides what the state is then: unknown, or read from
@@ -66,7 +74,8 @@ class PushError(Exception):
     """The push could not be read; the text says why, in words.
     ``refused``: the push server turned the connection away before any
     message (an upgrade refused with 401 or 403, or a channel closed before
-    the reply to the Subscribe), as it does for a push token it does not take."""
+    anything came after the Subscribe), as it does for a push token it does
+    not take."""
 
     def __init__(self, message, refused=False):
         super(PushError, self).__init__(message)
@@ -76,6 +85,19 @@ class PushError(Exception):
 def _sequence():
     """The vendor's sequence: a millisecond time stamp, zero-padded to 30."""
     return '%030d' % int(time.time() * 1000)
+
+
+def _json_value(value):
+    """``value``, or what the JSON string ``value`` holds (servers built on
+    fastjson may send a ``data`` so); None when that string is not JSON."""
+    if isinstance(value, bytes):
+        value = value.decode('utf-8', 'replace')
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value
 
 
 def _text_of(value, limit=120):
@@ -90,6 +112,8 @@ class PushChannel(object):
     message, then increments), or None when none came. ``participants``:
     ``pid`` -> ``pinfoMap`` from ``ParticipantsNotify``, or None when the
     full list never came (an increment alone does not tell who else is in).
+    ``answered``: whether the server answered the Subscribe (it need not).
+    ``malformed``: how many messages were passed over as unreadable.
     """
 
     # Seconds between HeartBeats on a long wait: None is HEARTBEAT_INTERVAL
@@ -116,6 +140,7 @@ class PushChannel(object):
         self.participants = None
         self.malformed = 0
         self.ended = False
+        self.answered = False
         self._heard = False  # whether the server sent anything yet
 
     # --- opening -------------------------------------------------------------
@@ -174,33 +199,29 @@ class PushChannel(object):
     def _subscribe(self, control_token):
         conf_token = 'Basic %s' % base64.b64encode(control_token.encode('utf-8')).decode('ascii')
         self._secret(conf_token)
-        sequence = _sequence()
         data = json.dumps({'conferenceID': self.conference_id, 'subscribeType': SUBSCRIBE_TYPES,
                            'confToken': conf_token})
-        self._send({'sequence': sequence, 'action': 'Subscribe', 'data': data})
-        deadline = time.monotonic() + self.timeout
-        while True:
-            message = self._receive(deadline, 'the reply to the subscription')
-            if message is None:
-                raise PushError('the push server %s did not reply to the subscription within %s seconds'
-                                % (self.server, self.timeout))
-            if message.get('action') != 'Subscribe':
-                self._apply(message)
-                continue
-            reply = message.get('data') if isinstance(message.get('data'), dict) else {}
-            code = reply.get('returnCode')
-            if str(code) != '0':
-                describe = reply.get('returnDesc', reply.get('returnDesc '))
-                raise PushError('the push server refused the subscription (returnCode %s%s)'
-                                % (code, ', %s' % self._clean(describe) if describe else ''))
-            return
+        self._send({'sequence': _sequence(), 'action': 'Subscribe', 'data': data})
 
     def _collect_full_messages(self):
+        """The full messages that follow the Subscribe, whether or not its
+        answer comes (an answer that refuses is a PushError, in _apply): up
+        to the timeout for the server's first message, then up to
+        FULL_MESSAGES_WAIT (never longer than the timeout) for the rest."""
         wait = min(self.timeout, FULL_MESSAGES_WAIT)
-        deadline = time.monotonic() + wait
+        deadline = time.monotonic() + self.timeout
+        heard = False
         while not (self._has_full_dynamic and self.participants is not None):
-            if self._receive_and_apply(deadline, 'the full messages') is None:
+            message = self._receive(deadline, 'the full messages' if heard else 'the reply to the subscription')
+            if message is None:
                 break
+            if not heard:
+                heard = True
+                deadline = time.monotonic() + wait
+            self._apply(message)
+        if not heard:
+            raise PushError('the push server %s did not reply to the subscription within %s seconds'
+                            % (self.server, self.timeout))
         if self.dynamic is None and self.participants is None:
             raise PushError('no meeting state came on the push within %s seconds of subscribing' % wait)
 
@@ -258,7 +279,9 @@ class PushChannel(object):
     def _apply(self, message):
         action = message.get('action')
         full = str(message.get('msgMode')) == str(FULL)
-        if action == DYNAMIC:
+        if action == 'Subscribe':
+            self._check_answer(message)
+        elif action == DYNAMIC:
             fields = dict((key, value) for key, value in message.items()
                           if key not in ('action', 'version', 'createTime', 'msgID', 'msgMode', 'confID'))
             if full or self.dynamic is None:
@@ -268,8 +291,13 @@ class PushChannel(object):
             if fields.get('state') == 'Destroyed':
                 self.ended = True
         elif action == PARTICIPANTS:
-            entries = message.get('data')
-            entries = [entry for entry in entries if isinstance(entry, dict)] if isinstance(entries, list) else []
+            entries = _json_value(message.get('data'))
+            if not isinstance(entries, list):
+                # Neither a list nor a JSON string of one: passed over, as
+                # if it never came; it does not say that nobody is in.
+                self.malformed += 1
+                return
+            entries = [entry for entry in entries if isinstance(entry, dict)]
             if full:
                 self.participants = {}
             elif self.participants is None:
@@ -284,6 +312,24 @@ class PushChannel(object):
                     continue
                 info = entry.get('pinfoMap') if isinstance(entry.get('pinfoMap'), dict) else {}
                 self.participants.setdefault(pid, {}).update(info)
+
+    def _check_answer(self, message):
+        """The answer to the Subscribe: PushError when it refuses (a
+        returnCode other than 0); one that cannot be read is passed over."""
+        answer = _json_value(message.get('data'))
+        if not isinstance(answer, dict):
+            self.malformed += 1
+            return
+        answer = dict((str(key).strip(), value) for key, value in answer.items())  # "returnDesc " too
+        code = answer.get('returnCode')
+        if code in (None, ''):
+            self.malformed += 1
+            return
+        if str(code).strip() != '0':
+            describe = answer.get('returnDesc')
+            raise PushError('the push server refused the subscription (returnCode %s%s)'
+                            % (self._clean(code), ', %s' % self._clean(describe) if describe else ''))
+        self.answered = True
 
     # --- waiting -------------------------------------------------------------
 
@@ -304,6 +350,10 @@ class PushChannel(object):
         return True
 
     def close(self):
+        """A close frame while the channel is open, then the socket in any
+        case: websocket-client's close() does nothing once the channel is no
+        longer ``connected`` (as after the server's close frame), and its
+        socket would stay open until the garbage collector found it."""
         if self._socket is None:
             return
         sock, self._socket = self._socket, None
@@ -311,6 +361,11 @@ class PushChannel(object):
             sock.close(timeout=min(self.timeout, CLOSE_WAIT))
         except Exception:  # pylint: disable=broad-exception-caught
             pass  # closing is a courtesy; the task has what it needs
+        finally:
+            try:
+                sock.shutdown()  # closes the socket whatever ``connected`` says; nothing when close() did
+            except Exception:  # pylint: disable=broad-exception-caught
+                pass
 
 
 def _requests_ca_bundle():

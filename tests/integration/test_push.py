@@ -83,24 +83,63 @@ def test_info_says_where_each_part_came_from(sim, tmp_path):
                                        'broadcast_participant': 'push', 'participants': 'push'}
 
 
+def test_info_is_the_same_however_the_push_spells_its_answers(sim, tmp_path):
+    """The answer to the Subscribe as an object, a JSON string, with the
+    vendor's "returnDesc " or not at all, and ParticipantsNotify's data as a
+    list or a JSON string: the same meeting, read from the push alone."""
+    sim.set_meeting(KEYNOTE, state='Created', recording=True, mode='BROADCAST', broadcast_pid='pid-speaker')
+    answers = {}
+    for reply in ('object', 'string', 'space', 'none'):
+        for data in ('list', 'string'):
+            sim.configure(push_subscribe_reply=reply, push_participants_data=data)
+            sim.clear_calls()
+            run, result = run_task(sim, tmp_path, 'meeting_info', dict(CONTROL, timeout=5))
+            assert not result.get('failed'), result
+            sent = [frame for frame in sim.frames if frame['direction'] == 'out']  # the settings took effect
+            assert [frame['reply'] for frame in sent if frame['action'] == 'Subscribe'] == \
+                ([] if reply == 'none' else [reply])
+            assert set(frame['dataType'] for frame in sent if frame['action'] == 'ParticipantsNotify') == set([data])
+            answers[(reply, data)] = {
+                'meeting': result['meeting'], 'state_verified': result['state_verified'],
+                'state_sources': result['state_sources'], 'push warning': PUSH_WARNING in warnings_of(run)}
+    expected = answers[('object', 'list')]
+    meeting = expected['meeting']
+    assert expected['state_verified'] is True and expected['push warning'] is False
+    assert expected['state_sources'] == {'in_progress': 'push', 'recording': 'push', 'live': None, 'mode': 'push',
+                                         'broadcast_participant': 'push', 'participants': 'push'}
+    assert meeting['recording'] is True and meeting['mode'] == 'BROADCAST' and meeting['participant_count'] == 4
+    assert meeting['broadcast_participant'] == {'pid': 'pid-speaker', 'name': 'Keynote Speaker',
+                                                'phone': '+99100000002'}
+    different = {}
+    for (reply, data), answer in sorted(answers.items()):
+        unlike = dict((key, value) for key, value in answer.items() if key != 'meeting' and value != expected[key])
+        unlike.update((key, value) for key, value in answer['meeting'].items() if value != meeting[key])
+        if unlike:
+            different['%s/%s' % (reply, data)] = unlike
+    assert not different, 'answers unlike those of object/list: %s' % different
+
+
 def fault_cases():
-    # name: (fault keyword arguments, the words of the warning)
+    # name: (the faults, the words of the warning). The first connection
+    # opens with the control token's tmpWsToken and, when the push server
+    # turns it away, once more with a wsToken: a refusal refuses both.
+    blocked = dict(path=PUSH_PATH, status=403, body='<html><title>Blocked by policy</title></html>')
     return {
-        'upgrade refused': (dict(path=PUSH_PATH, status=403, body='<html><title>Blocked by policy</title></html>'),
-                            'refused the connection: HTTP 403'),
-        'channel closed': (dict(path=PUSH_PATH, push='close'), 'closed the channel'),
-        'no full message': (dict(path=PUSH_PATH, push='no_full'), 'no meeting state came on the push within'),
-        'connection dropped': (dict(path=PUSH_PATH, drop=True), 'push server'),
-        'push token refused': (dict(path=WS_TOKEN_PATH, status=404, error_code='SIM.NOT_FOUND'),
+        'upgrade refused': ([dict(blocked, count=2)], 'refused the connection: HTTP 403'),
+        'channel closed': ([dict(path=PUSH_PATH, push='close')], 'closed the channel'),
+        'no full message': ([dict(path=PUSH_PATH, push='no_full')], 'no meeting state came on the push within'),
+        'connection dropped': ([dict(path=PUSH_PATH, drop=True)], 'push server'),
+        'push token refused': ([blocked, dict(path=WS_TOKEN_PATH, status=404, error_code='SIM.NOT_FOUND')],
                                'the service gave no push token'),
     }
 
 
 @pytest.mark.parametrize('case', sorted(fault_cases()))
 def test_a_push_that_fails_is_said_and_the_task_converges(sim, tmp_path, case):
-    fault, words = fault_cases()[case]
+    faults, words = fault_cases()[case]
     sim.set_meeting(KEYNOTE, state='Created')
-    sim.inject_fault(**fault)
+    for fault in faults:
+        sim.inject_fault(**fault)
     run, result = run_task(sim, tmp_path, 'meeting_record', dict(CONTROL, state='started'), '-vvv')
     assert not result.get('failed'), result
     assert result['changed'] is True and result['state_verified'] is False
@@ -115,7 +154,7 @@ def test_a_push_that_fails_is_said_and_the_task_converges(sim, tmp_path, case):
 def test_a_push_that_fails_falls_back_to_a_confinfo_that_reports(sim, tmp_path):
     sim.set_meeting(KEYNOTE, state='Created', recording=True)
     sim.configure(confinfo_state=True)
-    sim.inject_fault(path=PUSH_PATH, status=403)
+    sim.inject_fault(path=PUSH_PATH, status=403, count=2)  # the tmpWsToken's connection and the wsToken's
     run, result = run_task(sim, tmp_path, 'meeting_record', dict(CONTROL, state='started'))
     assert result['changed'] is False and result['state_verified'] is True
     assert PUSH_WARNING in warnings_of(run)

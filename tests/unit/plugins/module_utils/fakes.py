@@ -82,8 +82,11 @@ class FakeWebSocket(object):
         return [message.get('action') for message in self.sent]
 
 
-def subscribe_reply(code=0, key='returnDesc'):
-    return {'action': 'Subscribe', 'sequence': '1', 'data': {'returnCode': code, key: 'SUCCESS'}}
+def subscribe_reply(code=0, key='returnDesc', describe='SUCCESS', as_string=False):
+    """The answer to the Subscribe; ``as_string``: its data a JSON string, as
+    servers built on fastjson send it."""
+    data = {'returnCode': code, key: describe}
+    return {'action': 'Subscribe', 'sequence': '1', 'data': json.dumps(data) if as_string else data}
 
 
 def dynamic(msg_mode=0, **fields):
@@ -93,9 +96,10 @@ def dynamic(msg_mode=0, **fields):
     return message
 
 
-def participants(entries, mode=0):
+def participants(entries, mode=0, as_string=False):
+    """ParticipantsNotify; ``as_string``: its data a JSON string of the list."""
     return {'action': 'ParticipantsNotify', 'version': 1, 'createTime': 1, 'msgID': 'p', 'msgMode': mode,
-            'confID': '914044873', 'data': entries}
+            'confID': '914044873', 'data': json.dumps(entries, separators=(',', ':')) if as_string else entries}
 
 
 def person(pid, name, broadcast='0', state='0', tel='', mode=0):

@@ -5,7 +5,9 @@ __metaclass__ = type
 
 import base64
 import json
+import socket as socket_module
 import ssl
+import struct
 
 import pytest
 import websocket
@@ -251,3 +253,151 @@ def test_a_tmp_ws_token_that_opened_the_channel_is_not_replaced_when_the_push_st
     with pytest.raises(PushError, match='no meeting state came'):
         open_channel(client()[0], 5)
     assert session.paths() == [PATH_CONTROL_TOKEN] and len(connections) == 1
+
+
+def _server_frames(*messages):
+    """What a server writes: unmasked text frames of ``messages``, and a
+    close frame for the string 'close'."""
+    frames = b''
+    for message in messages:
+        if message == 'close':
+            frame = websocket.ABNF(1, 0, 0, 0, websocket.ABNF.OPCODE_CLOSE, 0, struct.pack('!H', 1001))
+        else:
+            frame = websocket.ABNF(1, 0, 0, 0, websocket.ABNF.OPCODE_TEXT, 0, json.dumps(message))
+        frames += frame.format()
+    return frames
+
+
+def test_a_channel_the_server_closed_closes_its_socket(push_service, monkeypatch):
+    """websocket-client's own WebSocket over a socket pair: after the
+    server's close frame it is no longer ``connected``, and its close()
+    would leave the socket open for the garbage collector to find."""
+    push_service({PATH_CONTROL_TOKEN: [TOKEN], PATH_WS_TOKEN: [WS]})
+    ours, theirs = socket_module.socketpair()
+    theirs.sendall(_server_frames(*(FULL + ['close'])))
+    connection = websocket.WebSocket(enable_multithread=False)
+    connection.sock, connection.connected = ours, True
+    monkeypatch.setattr(push.websocket, 'create_connection', lambda url, **options: connection)
+    channel = open_channel(client()[0], 5)
+    with pytest.raises(PushError, match='closed the channel'):
+        channel.wait(lambda: False, push.time.monotonic() + 5)
+    assert connection.connected is False and ours.fileno() != -1  # as websocket-client leaves it
+    channel.close()
+    theirs.close()
+    assert ours.fileno() == -1
+
+
+# --- as tolerant as the vendor's own clients ------------------------------------------
+
+def _people(channel):
+    meeting, unreported = read_push(CID, channel.dynamic, channel.participants)
+    return meeting, unreported
+
+
+def test_an_answer_whose_data_is_a_json_string_is_read(scripted):
+    scripted(frames=[subscribe_reply(as_string=True)] + FULL[1:])
+    channel = open_channel(client()[0], 5)
+    assert channel.answered is True and channel.malformed == 0
+    assert channel.dynamic['recState'] == 1 and sorted(channel.participants) == ['p1', 'p2']
+
+
+def test_the_full_messages_count_without_an_answer(scripted):
+    scripted(frames=FULL[1:])  # no answer to the Subscribe at all, as real clients never wait for one
+    channel = open_channel(client()[0], 5)
+    assert channel.answered is False
+    meeting, unreported = _people(channel)
+    assert unreported == set(['liveState'])
+    assert meeting['recording'] is True and [person_['pid'] for person_ in meeting['participants']] == ['p1', 'p2']
+    assert meeting['broadcast_participant']['pid'] == 'p2'
+
+
+def test_without_an_answer_one_full_message_is_waited_for_as_with_one(scripted):
+    scripted(frames=FULL[1:2])  # no answer, the dynamic state only: the participants stay unknown
+    channel = open_channel(client()[0], 5)
+    meeting, unreported = _people(channel)
+    assert meeting['recording'] is True and set(['participants', 'broadcastPid']) <= unreported
+
+
+def test_nothing_at_all_after_the_subscribe_is_given_up_at_the_timeout(scripted):
+    scripted(frames=[])
+    with pytest.raises(PushError, match='did not reply to the subscription within 0.2 seconds'):
+        open_channel(client()[0], 0.2)
+
+
+def test_an_answer_that_cannot_be_read_is_passed_over(scripted):
+    scripted(frames=[{'action': 'Subscribe', 'sequence': '1', 'data': 'not json {'}] + FULL[1:])
+    channel = open_channel(client()[0], 5)
+    assert channel.malformed == 1 and channel.answered is False and channel.dynamic['recState'] == 1
+
+
+@pytest.mark.parametrize('reply', [
+    subscribe_reply(code=1, describe='AUTHENTICATION_FAILED', as_string=True),
+    subscribe_reply(code='1', key='returnDesc ', describe='AUTHENTICATION_FAILED'),
+    subscribe_reply(code=1, key='returnDesc ', describe='AUTHENTICATION_FAILED', as_string=True),
+], ids=['string', 'space', 'string with space'])
+def test_a_refusal_is_a_refusal_however_it_is_spelled(scripted, reply):
+    scripted(frames=[reply] + FULL[1:])
+    with pytest.raises(PushError, match=r'refused the subscription \(returnCode 1, AUTHENTICATION_FAILED\)'):
+        open_channel(client()[0], 5)
+
+
+def test_a_refusal_after_the_full_messages_fails_the_channel(scripted):
+    scripted(frames=FULL[1:] + [subscribe_reply(code=1, describe='AUTHENTICATION_FAILED')])
+    channel = open_channel(client()[0], 5)
+    with pytest.raises(PushError, match=r'refused the subscription \(returnCode 1, AUTHENTICATION_FAILED\)'):
+        channel.wait(lambda: False, push.time.monotonic() + 5)
+
+
+def test_participants_whose_data_is_a_json_string_are_read(scripted):
+    full = participants([person('p1', 'Ada', tel='+991'), person('p2', 'Bob', broadcast='1')], as_string=True)
+    change = participants([{'pid': 'p2', 'mode': 0, 'pinfoMap': {'BROADCAST': '0'}}, {'pid': 'p1', 'mode': 1},
+                           person('p3', 'Cy')], mode=1, as_string=True)
+    scripted(frames=[subscribe_reply(), FULL[1], full, change])
+    channel = open_channel(client()[0], 5)
+    meeting, unreported = _people(channel)
+    assert unreported == set(['liveState'])
+    assert [person_['name'] for person_ in meeting['participants']] == ['Ada', 'Bob']
+    assert meeting['broadcast_participant'] == {'pid': 'p2', 'name': 'Bob', 'phone': ''}
+    assert channel.wait(lambda: 'p3' in channel.participants, push.time.monotonic() + 5)
+    meeting, _unreported = _people(channel)
+    assert [person_['name'] for person_ in meeting['participants']] == ['Bob', 'Cy']
+    assert meeting['broadcast_participant'] is None and channel.malformed == 0
+
+
+UNREADABLE = {
+    'not json': 'not json [',
+    'a json object': json.dumps({'pid': 'p1'}),
+    'an object': {'pid': 'p1', 'pinfoMap': {}},
+    'absent': None,
+    'a number': 7,
+}
+
+
+@pytest.mark.parametrize('data', sorted(UNREADABLE))
+def test_participants_that_cannot_be_read_are_unknown_not_nobody(scripted, data):
+    unreadable = participants([])
+    unreadable['data'] = UNREADABLE[data]
+    if UNREADABLE[data] is None:
+        del unreadable['data']
+    scripted(frames=[subscribe_reply(), FULL[1], unreadable])
+    channel = open_channel(client()[0], 5)
+    assert channel.participants is None and channel.malformed == 1
+    meeting, unreported = _people(channel)
+    assert set(['participants', 'broadcastPid']) <= unreported  # the caller says unknown
+    assert meeting['recording'] is True
+
+
+def test_an_empty_list_is_nobody(scripted):
+    scripted(frames=[subscribe_reply(), FULL[1], participants([], as_string=True)])
+    channel = open_channel(client()[0], 5)
+    meeting, unreported = _people(channel)
+    assert channel.participants == {} and 'participants' not in unreported and meeting['participants'] == []
+
+
+def test_an_increment_that_cannot_be_read_changes_nothing(scripted):
+    unreadable = participants([], mode=1)
+    unreadable['data'] = 'not json ['
+    scripted(frames=FULL + [unreadable, dynamic(msg_mode=1, recState=0)])
+    channel = open_channel(client()[0], 5)
+    assert channel.wait(lambda: channel.dynamic.get('recState') == 0, push.time.monotonic() + 5)
+    assert sorted(channel.participants) == ['p1', 'p2'] and channel.malformed == 1
