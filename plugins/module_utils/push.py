@@ -293,9 +293,13 @@ class PushChannel(object):
         elif action == PARTICIPANTS:
             entries = _json_value(message.get('data'))
             if not isinstance(entries, list):
-                # Neither a list nor a JSON string of one: passed over, as
-                # if it never came; it does not say that nobody is in.
+                # Neither a list nor a JSON string of one: it does not say
+                # that nobody is in. A full list that cannot be read is as if
+                # it never came; a change that cannot be read leaves the list
+                # unknown until the next full one (it may have been a leave).
                 self.malformed += 1
+                if not full:
+                    self.participants = None
                 return
             entries = [entry for entry in entries if isinstance(entry, dict)]
             if full:

@@ -394,10 +394,17 @@ def test_an_empty_list_is_nobody(scripted):
     assert channel.participants == {} and 'participants' not in unreported and meeting['participants'] == []
 
 
-def test_an_increment_that_cannot_be_read_changes_nothing(scripted):
+def test_an_increment_that_cannot_be_read_leaves_the_participants_unknown_until_the_next_full_list(scripted):
     unreadable = participants([], mode=1)
     unreadable['data'] = 'not json ['
-    scripted(frames=FULL + [unreadable, dynamic(msg_mode=1, recState=0)])
+    scripted(frames=FULL + [unreadable, dynamic(msg_mode=1, recState=0), participants([person('p3', 'Cy')], mode=1),
+                            participants([person('p1', 'Ada')])])
     channel = open_channel(client()[0], 5)
     assert channel.wait(lambda: channel.dynamic.get('recState') == 0, push.time.monotonic() + 5)
-    assert sorted(channel.participants) == ['p1', 'p2'] and channel.malformed == 1
+    # it may have said that someone left: who is in is not known any more
+    assert channel.participants is None and channel.malformed == 1
+    meeting, unreported = read_push(CID, channel.dynamic, channel.participants)
+    assert 'participants' in unreported and 'broadcastPid' in unreported and meeting['broadcast_participant'] is None
+    # an increment does not make a list of it; the next full list does
+    assert channel.wait(lambda: channel.participants is not None, push.time.monotonic() + 5)
+    assert sorted(channel.participants) == ['p1']
