@@ -79,7 +79,10 @@ test: pytest sanity units lint importer docs-lint molecule builder matrix
 # tests/integration/test_demo.py runs `make demo`'s script), the event source
 # and a real ansible-rulebook run (tests/eda).
 pytest: venv collection eda-venv
+	rm -rf $(BUILD)/outputs
 	$(BIN)/python -m pytest -p no:cacheprovider -n 2 tests/unit tests/simulator/tests tests/fidelity tests/integration tests/eda $(PYTEST_ARGS)
+	@# the outputs README.md and docs/ quote, against the runs those suites kept
+	$(BIN)/python -m pytest -p no:cacheprovider tests/docs
 
 # The event source and the ansible-rulebook run alone.
 eda: venv collection eda-venv

@@ -133,3 +133,15 @@ def run_task(sim, directory, module, arguments, *args, task=None, **options):
 def assert_no_secret(run, sim):
     for secret in fixture_secrets() + list(sim.issued_tokens()):
         assert secret not in run.out, 'a secret reached the output'
+
+
+OUTPUTS = os.path.join(ROOT, '.build', 'outputs')
+
+
+def keep_output(source, name, text):
+    """Keep what a run of the product printed, for tests/docs (the outputs
+    README.md and docs/ quote must be in it): .build/outputs/<source>/<name>.txt."""
+    directory = os.path.join(OUTPUTS, source)
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, '%s.txt' % name), 'w') as handle:
+        handle.write(text)

@@ -6,7 +6,7 @@ import re
 import subprocess
 import sys
 
-from .conftest import ROOT, ansible_env
+from .conftest import ROOT, ansible_env, keep_output
 
 DEMO = os.path.join(ROOT, 'tests', 'demo', 'run_demo.py')
 
@@ -24,6 +24,7 @@ def test_the_demo_runs(tmp_path):
     completed = subprocess.run([sys.executable, DEMO], cwd=ROOT, env=env, capture_output=True, text=True,
                                check=False, timeout=600)
     out = completed.stdout + completed.stderr
+    keep_output('demo', 'run_demo', out)  # README.md and docs/ quote it (tests/docs)
     assert completed.returncode == 0, out[-4000:]
     assert '== Demo done; the simulator stopped' in out, out[-4000:]
     recaps = re.findall(r'^\S+\s+:\s+ok=\d+\s+changed=\d+\s+unreachable=(\d+)\s+failed=(\d+)', out, re.MULTILINE)

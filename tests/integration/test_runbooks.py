@@ -2,13 +2,14 @@
 # inventory (one host per meeting), forks, against the simulator with the
 # demo meetings. Start, start again (nothing changes), status, stop, stop
 # again, status; the simulator's own state is checked after each step.
+import itertools
 import os
 import re
 
 import pytest
 from hwmeeting_sim import DEMO_MEETINGS, Simulator
 
-from .conftest import ROOT, assert_no_secret, run_playbook
+from .conftest import ROOT, assert_no_secret, keep_output, run_playbook
 
 INVENTORY = os.path.join(ROOT, 'tests', 'integration', 'inventory_host_passwords.yml')
 KEYNOTE, BOARD, WEBINAR = '914044873', '914083136', '914047751'
@@ -21,9 +22,14 @@ def demo_sim():
         yield simulator
 
 
+RUNS = itertools.count()
+
+
 def runbook(name, sim, *args):
     run = run_playbook(os.path.join(ROOT, 'playbooks', name + '.yml'), sim, '-i', INVENTORY, '-f', '3',
                        '-e', 'meeting_api_url=%s' % sim.url, *args)
+    # docs/runbooks.md quotes these runs (tests/docs)
+    keep_output('runbooks', '%s-%d-%d' % (name, os.getpid(), next(RUNS)), run.out)
     assert run.rc == 0, run
     assert 'Traceback' not in run.out
     assert_no_secret(run, sim)
