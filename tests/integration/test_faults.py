@@ -38,6 +38,9 @@ FIRST_READ = {'meeting_record': WS_TOKEN, 'meeting_live': REALTIME, 'meeting_bro
 FAILING_READ = {'meeting_record': TOKEN, 'meeting_live': REALTIME, 'meeting_broadcast': TOKEN,
                 'meeting_info': TOKEN, 'meeting_activate': ONLINE}
 ARGUMENTS = dict({name: spec[0] for name, spec in WRITERS.items()}, meeting_info=CONTROL)
+# The first call of a task with an empty token cache: the control token, whose
+# answer brings the push token of the first push connection (no wsToken).
+COLD_FIRST_READ = dict(FIRST_READ, meeting_record=TOKEN, meeting_broadcast=TOKEN, meeting_info=TOKEN)
 
 
 def statuses(sim, path):
@@ -61,14 +64,14 @@ def test_two_503s_on_the_write_then_success(sim, tmp_path, module):
     assert statuses(sim, write) == [503, 503, 200]
 
 
-@pytest.mark.parametrize('module', sorted(FIRST_READ))
+@pytest.mark.parametrize('module', sorted(COLD_FIRST_READ))
 def test_429_with_retry_after_on_the_read(sim, tmp_path, module):
-    sim.inject_fault(FIRST_READ[module], count=1, status=429, retry_after='1')
+    sim.inject_fault(COLD_FIRST_READ[module], count=1, status=429, retry_after='1')
     _run, result = run_task(sim, tmp_path, module, ARGUMENTS[module])
     assert not result.get('failed'), result
     # then the answer itself: 400 "not in progress" is the online check's way
     # of saying the webinar still has to be activated
-    assert statuses(sim, FIRST_READ[module])[:2] == [429, 400 if module == 'meeting_activate' else 200]
+    assert statuses(sim, COLD_FIRST_READ[module])[:2] == [429, 400 if module == 'meeting_activate' else 200]
     if module in WRITERS:
         assert_converged(sim, module, result)
 
@@ -166,6 +169,11 @@ def test_an_answer_slower_than_the_timeout(sim, tmp_path, module):
 @pytest.mark.parametrize('module', ['meeting_record', 'meeting_broadcast'])
 def test_a_persistent_500_on_the_push_token_leaves_the_task_converging(sim, tmp_path, module):
     arguments, write, _reached = WRITERS[module]
+    # a control token in the cache, so that the task asks for a push token
+    # (a fresh one's answer brings one)
+    _run, first = run_task(sim, tmp_path, 'meeting_info', CONTROL)
+    assert not first.get('failed'), first
+    sim.clear_calls()
     sim.inject_fault(WS_TOKEN, count=50, status=500)
     run, result = run_task(sim, tmp_path, module, dict(arguments, retries=1))
     assert_converged(sim, module, result)
