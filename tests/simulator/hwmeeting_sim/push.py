@@ -358,6 +358,7 @@ class PushConnection(object):
         self.fault = fault or {}
         self.buf = bytearray(leftover)
         self.out = collections.deque()
+        self._poller = None
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
@@ -503,18 +504,26 @@ class PushConnection(object):
             deadline = min([deadline] + [i[0] for i in self.scheduled])
             readable = isinstance(self.sock, ssl.SSLSocket) and self.sock.pending() > 0
             if not readable:
+                # poll(), not select(): select takes no descriptor above
+                # 1023, and hundreds of channels in one process pass it
                 try:
-                    ready, _w, _x = select.select([self.sock, self._wake_r], [], [],
-                                                  max(0.0, deadline - now))
+                    if self._poller is None:
+                        # the numbers as registered: a socket closed by
+                        # stop() says -1 after, and poll() says POLLNVAL
+                        self._poll_fds = (self.sock.fileno(), self._wake_r.fileno())
+                        self._poller = select.poll()
+                        for fd in self._poll_fds:
+                            self._poller.register(fd, select.POLLIN)
+                    ready = set(fd for fd, _events in self._poller.poll(max(0.0, deadline - now) * 1000))
                 except (OSError, ValueError):
                     return
-                if self._wake_r in ready:
+                if self._poll_fds[1] in ready:
                     try:
                         while self._wake_r.recv(4096):
                             pass
                     except OSError:
                         pass
-                readable = self.sock in ready
+                readable = self._poll_fds[0] in ready
             if readable:
                 try:
                     data = self.sock.recv(65536)
