@@ -462,6 +462,7 @@ class MeetingClient(object):
 
     def _send(self, method, path, what, params, body, headers):
         url = self.base_url + path
+        reason = 'the request to %s failed' % self.base_url
         try:
             with warnings.catch_warnings():
                 if self._verify is False:

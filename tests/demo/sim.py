@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """`make sim`: the demo's simulator, to keep using after `make demo`.
 
 Starts the simulator with the three demo meetings on 127.0.0.1 and prints

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Run by make before it installs anything: the Python asked for (PYTHON)
 must be new enough for the pinned ansible-core, and .venv must have been made
 by it; a .venv made by another Python is made again.
