@@ -68,7 +68,7 @@ PLAY = '''
 '''
 
 
-def fault(host, **fault):
+def fault(host, **spec):
     """A task that makes the simulator answer the next call of a path with a
     fault (its admin interface)."""
     return host, '''
@@ -79,7 +79,7 @@ def fault(host, **fault):
         body_format: json
         body: %s
         status_code: 201
-''' % (fault['path'], json.dumps(fault))
+''' % (spec['path'], json.dumps(spec))
 
 
 def simulator_settings(host, **settings):
@@ -352,7 +352,7 @@ def test_make_sim_prints_the_exports(tmp_path):
                                    capture_output=True, text=True, check=False, timeout=120, cwd=ROOT)
     finally:
         process.send_signal(signal.SIGTERM)
-        rest, _ = process.communicate(timeout=30)
+        rest = process.communicate(timeout=30)[0]
     keep_output('sim', 'make_sim', ''.join(lines) + rest)
     assert process.returncode == 0 and 'hwmeeting-sim stopped' in rest
     assert sorted(exports) == ['HWMEETING_API_URL', 'HWMEETING_APP_ID', 'HWMEETING_APP_KEY', 'HWMEETING_USER_ID']
