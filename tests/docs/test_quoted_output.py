@@ -12,7 +12,8 @@
 # of tests/integration). Each line of the block must be in that output (white
 # space folded; `...` stands for any text within a line, and a line that is
 # only `...` for lines left out). A block that looks like output (a task
-# result, a warning, a recap) and has no marker fails: it could drift unseen.
+# result, a warning, a recap, a sentence of a module, the simulator's or
+# ansible-rulebook's lines) and has no marker fails: it could drift unseen.
 # `make test` runs this after the suites that keep the outputs.
 import glob
 import os
@@ -25,7 +26,13 @@ OUTPUTS = os.path.join(ROOT, '.build', 'outputs')
 MARK = re.compile(r'^<!-- output: ([\w-]+) -->$')
 FENCE = re.compile(r'^\s*```')
 LOOKS_LIKE_OUTPUT = re.compile(r'^\s*(ok: \[|changed: \[|fatal: \[|failed: \[|skipping: \[|\[WARNING\]|\[ERROR\]|'
-                               r'TASK \[|PLAY RECAP|PLAY \[|.*"msg": ")')
+                               r'TASK \[|PLAY RECAP|PLAY \[|.*"msg": "|'
+                               # the modules' own sentences, quoted without Ansible around them
+                               r'Could not |Cannot |Invalid options for |Meeting \d+ |'
+                               r'(Recording|Live broadcast) of meeting |Broadcast (of|in) |'
+                               r'Failed to import the required Python library|'
+                               # the simulator, ansible-inventory and ansible-rulebook
+                               r'hwmeeting-sim |@all:|\*\* .* \[debug\])')
 
 
 def documents():

@@ -9,7 +9,7 @@ import sys
 
 import yaml
 
-from .conftest import run_playbook, run_task
+from .conftest import keep_output, run_playbook, run_task
 
 KEYNOTE = '900000001'
 CONTROL = dict(conference_id=KEYNOTE, host_password='it-host-pw-900001')
@@ -33,6 +33,7 @@ def record(sim, tmp_path, *args, **options):
 
 def test_runs_in_the_worker_by_default(sim, tmp_path):
     run, _result = record(sim, tmp_path)
+    keep_output('direct_execution', 'worker', run.out)  # docs/direct_execution.md quotes it (tests/docs)
     assert DIRECT in run.out
     assert PROCESS not in run.out
     assert not used_module_file(run)
@@ -86,6 +87,7 @@ def test_async_runs_as_a_module_process(sim, tmp_path):
         {'ansible.builtin.assert': {'that': ['result is changed', 'result.recording']}},
     ])
     run = run_playbook(play, sim, '-vvvv')
+    keep_output('direct_execution', 'async', run.out)  # docs/direct_execution.md quotes it (tests/docs)
     assert run.rc == 0, run
     assert PROCESS + 'the task is async' in run.out
     assert sim.meeting(KEYNOTE)['recording'] is True

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .conftest import assert_no_secret, run_task
+from .conftest import assert_no_secret, keep_output, run_task
 
 KEYNOTE = '900000001'
 CONTROL = dict(conference_id=KEYNOTE, host_password='it-host-pw-900001')
@@ -141,6 +141,7 @@ def test_a_push_that_fails_is_said_and_the_task_converges(sim, tmp_path, case):
     for fault in faults:
         sim.inject_fault(**fault)
     run, result = run_task(sim, tmp_path, 'meeting_record', dict(CONTROL, state='started'), '-vvv')
+    keep_output('push', case.replace(' ', '_'), run.out)  # docs/realtime_state.md quotes the warnings (tests/docs)
     assert not result.get('failed'), result
     assert result['changed'] is True and result['state_verified'] is False
     text = warnings_of(run)
@@ -165,6 +166,7 @@ def test_a_delayed_push_is_given_up_within_the_timeout(sim, tmp_path):
     sim.set_meeting(KEYNOTE, state='Created')
     sim.inject_fault(path=PUSH_PATH, delay=4)
     run, result = run_task(sim, tmp_path, 'meeting_record', dict(CONTROL, state='started', timeout=1))
+    keep_output('push', 'delayed', run.out)  # docs/realtime_state.md quotes the warning (tests/docs)
     assert result['changed'] is True and result['state_verified'] is False
     assert 'did not reply to the subscription within 1.0 seconds' in warnings_of(run)
 
@@ -250,6 +252,7 @@ def test_a_proxy_that_blocks_websocket(sim, tmp_path, blocking_proxy):
     # no_proxy names another host, so loopback is not exempt from the proxy
     env = {'http_proxy': proxy, 'HTTP_PROXY': proxy, 'no_proxy': 'example.invalid', 'NO_PROXY': 'example.invalid'}
     run, result = run_task(sim, tmp_path, 'meeting_record', dict(CONTROL, state='started'), env=env)
+    keep_output('push', 'proxy', run.out)  # docs/realtime_state.md quotes the warning (tests/docs)
     assert not result.get('failed'), result
     assert result['changed'] is True and result['state_verified'] is False
     assert blocking_proxy.refused, 'the push did not go through the proxy'

@@ -4,7 +4,7 @@
 import pytest
 from hwmeeting_sim import Simulator
 
-from .conftest import MEETINGS_FILE, run_task
+from .conftest import MEETINGS_FILE, keep_output, run_task
 
 READ = dict(conference_id='900000001', host_password='it-host-pw-900001')
 
@@ -17,6 +17,7 @@ def tls_sim(tmp_path):
 
 def test_an_unknown_certificate_fails_clearly(tls_sim, tmp_path):
     run, result = run_task(tls_sim, tmp_path, 'meeting_info', READ)
+    keep_output('tls', 'unknown_certificate', run.out)  # docs/troubleshooting.md quotes it (tests/docs)
     assert result['failed'] is True
     assert 'the TLS certificate of %s could not be verified' % tls_sim.url in result['msg']
     assert 'CERTIFICATE_VERIFY_FAILED' in result['msg']
@@ -40,6 +41,7 @@ def test_a_ca_bundle_makes_it_pass(tls_sim, tmp_path, how):
 
 def test_validate_certs_false_passes_with_a_warning(tls_sim, tmp_path):
     run, result = run_task(tls_sim, tmp_path, 'meeting_info', dict(READ, validate_certs=False))
+    keep_output('tls', 'validate_certs_false', run.out)  # docs/authentication.md quotes it (tests/docs)
     assert not result.get('failed'), result
     assert result['meeting']['in_progress'] is True
     assert 'validate_certs is false: the certificate of %s is not checked' % tls_sim.url in run.out
