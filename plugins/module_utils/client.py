@@ -204,7 +204,7 @@ _TAG = re.compile(r'<[^>]+>')
 _TITLE = re.compile(r'<title[^>]*>(.*?)</title>', re.IGNORECASE | re.DOTALL)
 
 
-def _describe_body(text):
+def describe_body(text):
     """Words for an answer that is not the service's JSON error body."""
     stripped = (text or '').strip()
     if not stripped:
@@ -238,7 +238,7 @@ def parse_error(response):
             if hint:
                 parts.append('(%s)' % hint)
             return code, message, ' '.join(parts)
-    return None, None, _describe_body(response.text)
+    return None, None, describe_body(response.text)
 
 
 class MeetingClient(object):
@@ -537,7 +537,7 @@ class MeetingClient(object):
                     continue
                 raise MeetingError(
                     'Could not %s: HTTP %s with %s%s'
-                    % (self._for_meeting(what), response.status_code, _describe_body(response.text),
+                    % (self._for_meeting(what), response.status_code, describe_body(response.text),
                        _request_id_text(request_id)),
                     status=response.status_code, request_id=request_id)
 

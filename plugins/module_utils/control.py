@@ -290,7 +290,9 @@ class Switch(Target):
 
 
 def _timed_out(module, outcome):
-    module.fail_json(msg='%s within %s seconds.' % (outcome.timed_out, module.params['wait_timeout']), changed=True)
+    seconds = module.params['wait_timeout']
+    module.fail_json(msg='%s within %s second%s.' % (outcome.timed_out, seconds, '' if seconds == 1 else 's'),
+                     changed=True)
 
 
 def wait_until(module, target, reading, desired, outcome):

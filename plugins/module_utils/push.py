@@ -45,7 +45,7 @@ import traceback
 
 from ansible.module_utils.six.moves.urllib.parse import urlencode, urlparse
 
-from ansible_collections.hwcloud.meeting.plugins.module_utils.client import USER_AGENT
+from ansible_collections.hwcloud.meeting.plugins.module_utils.client import USER_AGENT, describe_body
 
 WEBSOCKET_IMPORT_ERROR = None
 try:
@@ -172,10 +172,13 @@ class PushChannel(object):
                 url, timeout=self.timeout, sslopt=self._ssl_options(), header=['User-Agent: %s' % USER_AGENT],
                 suppress_origin=True, enable_multithread=False)
         except websocket.WebSocketBadStatusException as error:
-            body = _text_of(getattr(error, 'resp_body', b''))
+            body = getattr(error, 'resp_body', b'') or b''
+            body = body.decode('utf-8', 'replace') if isinstance(body, bytes) else str(body)
+            # an HTML page by its title, as the HTTP calls say it
             raise PushError('the push server %s refused the connection: HTTP %s%s%s' % (
                 self.server, error.status_code, ' %s' % error.status_message if error.status_message else '',
-                ' (%s)' % self._clean(body) if body else ''), refused=error.status_code in (401, 403))
+                ', %s' % self._clean(describe_body(body)) if body.strip() else ''),
+                refused=error.status_code in (401, 403))
         except (ssl.SSLError, ssl.CertificateError) as error:
             raise PushError('the TLS certificate of the push server %s could not be verified (%s); set ca_path to '
                             'the CA bundle that signed it, or validate_certs: false for a test service'

@@ -194,7 +194,12 @@ def per(window):
 def _rate(api, kind, limit, window):
     if not limit:
         return '%s, limit unknown' % api
-    return '%s, %d calls %s%s' % (api, limit, per(window), ' across all callers' if kind == KIND_ALLENV else '')
+    return '%s, %s %s%s' % (api, calls(limit), per(window), ' across all callers' if kind == KIND_ALLENV else '')
+
+
+def calls(count):
+    """'1 call', '100 calls'."""
+    return '%d call%s' % (count, '' if count == 1 else 's')
 
 
 class Wait(collections.namedtuple('Wait', 'seconds api kind limit window cause')):
@@ -236,12 +241,12 @@ class RateLimitWait(Exception):
                     'again within %s: run fewer meetings at once (forks, serial, job slices) or raise %s'
                     % (self.api, bound, OPTION))
         if self.kind == KIND_ALLENV:
-            return ('the gateway allows %d calls of %s %s across all its callers, and the window would not '
+            return ('the gateway allows %s of %s %s across all its callers, and the window would not '
                     'reopen within %s: the API is busy for everyone; try again later or raise %s'
-                    % (self.limit, self.api, per(self.window), bound, OPTION))
-        return ('the gateway allows %d calls of %s %s for this login, and the window would not reopen '
+                    % (calls(self.limit), self.api, per(self.window), bound, OPTION))
+        return ('the gateway allows %s of %s %s for this login, and the window would not reopen '
                 'within %s: run fewer meetings at once (forks, serial, job slices) or raise %s'
-                % (self.limit, self.api, per(self.window), bound, OPTION))
+                % (calls(self.limit), self.api, per(self.window), bound, OPTION))
 
     def __str__(self):
         return self.sentence()

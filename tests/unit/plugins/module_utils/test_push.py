@@ -147,8 +147,21 @@ def test_a_refused_upgrade_says_so_without_the_token(scripted):
     with pytest.raises(PushError) as raised:
         open_channel(client()[0], 5)
     text = str(raised.value)
-    assert 'push server wss://push.example.test:443 refused the connection: HTTP 403 Forbidden' in text
-    assert 'Blocked by proxy' in text
+    # an HTML page by its title, as the HTTP calls say one
+    assert text == ('the push server wss://push.example.test:443 refused the connection: HTTP 403 Forbidden, an '
+                    'HTML page, probably from a proxy or gateway in between (Blocked by proxy)')
+    assert WS_TOKEN not in text
+
+
+def test_a_refused_upgrade_with_a_text_body_masks_the_token(scripted):
+    error = websocket.WebSocketBadStatusException('Handshake status 401', 401, 'Unauthorized', {},
+                                                  b'bad tmpToken=' + WS_TOKEN.encode())
+    scripted(http={PATH_CONTROL_TOKEN: [TOKEN_NO_TMP], PATH_WS_TOKEN: [WS]}, frames=FULL, connect_error=error)
+    with pytest.raises(PushError) as raised:
+        open_channel(client()[0], 5)
+    text = str(raised.value)
+    assert text.startswith('the push server wss://push.example.test:443 refused the connection: HTTP 401 '
+                           'Unauthorized, a body that is not the service\'s JSON (bad tmpToken=')
     assert WS_TOKEN not in text and '********' in text
 
 
