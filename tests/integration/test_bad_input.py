@@ -110,6 +110,11 @@ CASES = [
     case('validate_certs not a boolean', MODULES, not_boolean('validate_certs'), args=dict(validate_certs='maybe')),
     case('ca_path missing', MODULES, 'ca_path %s does not exist' % MISSING_CA, args=dict(ca_path=MISSING_CA)),
     case('token_cache not a boolean', MODULES, not_boolean('token_cache'), args=dict(token_cache='maybe')),
+    case('rate_limit_wait negative', MODULES, 'rate_limit_wait must be 0 or more seconds (got -1.0)',
+         args=dict(rate_limit_wait=-1)),
+    case('rate_limit_wait not numeric', MODULES, not_converted('rate_limit_wait', 'float'),
+         args=dict(rate_limit_wait='5 minutes')),
+    case('warn_unverified not a boolean', MODULES, not_boolean('warn_unverified'), args=dict(warn_unverified='maybe')),
     # --- control credentials (the four control modules) ---------------------------------------
     case('no host_password nor conference_token', CONTROL_MODULES, CONTROL_CREDENTIALS, drop=['host_password']),
     case('host_password empty', CONTROL_MODULES, CONTROL_CREDENTIALS, args=dict(host_password='')),
