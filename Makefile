@@ -15,6 +15,12 @@ ANSIBLE_TEST_TREE := $(CURDIR)/$(BUILD)/ansible-test/ansible_collections/hwcloud
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 ARTIFACT := $(BUILD)/dist/hwcloud-meeting-$(VERSION).tar.gz
 PYTEST_ARGS ?=
+# Every pytest run below fails a test that runs longer than this (seconds)
+# instead of hanging the suite (pytest-timeout). ansible-test units runs
+# pytest its own way (its configuration, a filtered environment) and has no
+# per-test timeout.
+PYTEST_TIMEOUT ?= 300
+PYTEST := $(BIN)/python -m pytest -p no:cacheprovider --timeout=$(PYTEST_TIMEOUT)
 
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
@@ -56,14 +62,14 @@ test: pytest sanity units lint importer docs-lint molecule builder matrix
 # tests/integration/test_demo.py runs `make demo`'s script), the event source
 # and a real ansible-rulebook run (tests/eda).
 pytest: collection eda-venv
-	$(BIN)/python -m pytest -p no:cacheprovider -n 2 tests/unit tests/simulator/tests tests/fidelity tests/integration tests/eda $(PYTEST_ARGS)
+	$(PYTEST) -n 2 tests/unit tests/simulator/tests tests/fidelity tests/integration tests/eda $(PYTEST_ARGS)
 
 # The event source and the ansible-rulebook run alone.
 eda: collection eda-venv
-	$(BIN)/python -m pytest -p no:cacheprovider tests/eda $(PYTEST_ARGS)
+	$(PYTEST) tests/eda $(PYTEST_ARGS)
 
 unit: collection
-	$(BIN)/python -m pytest -p no:cacheprovider tests/unit $(PYTEST_ARGS)
+	$(PYTEST) tests/unit $(PYTEST_ARGS)
 
 $(ANSIBLE_TEST_TREE): collection
 	rm -rf $(BUILD)/ansible-test
@@ -137,8 +143,9 @@ bench: collection
 # The load test at full size: 200 meetings, forks 20, the gateway's rate
 # limit; prints the figures and writes .build/load.json. (`make test` runs it
 # with 30 meetings.)
+# Its two runbook runs may take up to 600 s each (run_playbook's ceiling).
 load: collection
-	HWMEETING_LOAD_MEETINGS=200 $(BIN)/python -m pytest -p no:cacheprovider -s tests/integration/test_load.py
+	HWMEETING_LOAD_MEETINGS=200 $(PYTEST) --timeout=1500 -s tests/integration/test_load.py
 
 demo: collection eda-venv
 	$(BIN)/python tests/demo/run_demo.py
@@ -148,7 +155,7 @@ demo: collection eda-venv
 # leaves the page it rendered in .build/bad_input.md. Not part of `make test`.
 bad-input-doc: collection
 	rm -f $(BUILD)/bad_input.md
-	-$(BIN)/python -m pytest -p no:cacheprovider -q -n 2 tests/integration/test_bad_input.py -k test_doc_is_up_to_date
+	-$(PYTEST) -q -n 2 tests/integration/test_bad_input.py -k test_doc_is_up_to_date
 	cp $(BUILD)/bad_input.md docs/bad_input.md
 	@echo 'docs/bad_input.md rewritten from this run; review it with git diff'
 
