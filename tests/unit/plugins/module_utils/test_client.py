@@ -372,11 +372,18 @@ def test_control_401_with_host_password_renews_once_and_retries():
     assert session.requests[2]['headers']['X-Conference-Authorization'] == 'new-ctl'
 
 
+class _Looping(AssertionError):
+    """A call past those the test expects: a client that loops fails the test
+    here instead of hanging it (the scripted answer repeats for ever)."""
+
+
 def test_control_401_twice_fails_instead_of_looping():
     client = make_client(host_password=HOST_PASSWORD)
+    rejected = response(401, {'error_code': 'MMC.111070001', 'error_msg': 'token invalid'})
+    issued = response(200, {'data': {'token': 'ctl'}})
     session = scripted(client, {
-        PATH_REALTIME: [response(401, {'error_code': 'MMC.111070001', 'error_msg': 'token invalid'})],
-        PATH_CONTROL_TOKEN: [response(200, {'data': {'token': 'ctl'}})],
+        PATH_REALTIME: [rejected, rejected, _Looping('a third realTimeInfo call: the client renews for ever')],
+        PATH_CONTROL_TOKEN: [issued, issued, _Looping('a third control token: the client renews for ever')],
     })
     with pytest.raises(MeetingError) as caught:
         client.realtime_info()
@@ -407,6 +414,21 @@ def test_access_401_logs_in_again_once():
     assert session.paths() == [PATH_ONLINE, PATH_APP_LOGIN, PATH_ONLINE]
     assert session.requests[0]['headers']['X-Access-Token'] == 'stale'
     assert session.requests[2]['headers']['X-Access-Token'] == 'fresh'
+
+
+def test_access_401_twice_fails_instead_of_looping():
+    client = make_client(app_id='app-1', app_key=APP_KEY)
+    rejected = response(401, {'error_code': 'USG.201040001', 'error_msg': 'token invalid'})
+    logged_in = response(200, {'accessToken': 'fresh'})
+    session = scripted(client, {
+        PATH_ONLINE: [rejected, rejected, _Looping('a third online check: the client logs in for ever')],
+        PATH_APP_LOGIN: [logged_in, logged_in, _Looping('a third login: the client logs in for ever')],
+    })
+    with pytest.raises(MeetingError) as caught:
+        client.online_details()
+    assert caught.value.status == 401 and caught.value.error_code == 'USG.201040001'
+    assert 'check whether the meeting is in progress' in str(caught.value)
+    assert session.paths() == [PATH_APP_LOGIN, PATH_ONLINE, PATH_APP_LOGIN, PATH_ONLINE]
 
 
 def test_access_401_with_only_an_access_token_fails_clearly():
@@ -555,9 +577,93 @@ def test_all_meetings_in_progress_uses_the_online_list_and_stops_on_an_empty_pag
     assert calls.paths() == [PATH_LIST_ONLINE, PATH_LIST_ONLINE]
 
 
+def _uncounted_page(ids):
+    """A page of a list answer that says no count (the service need not)."""
+    return response(200, {'offset': 0, 'limit': 2, 'data': [{'conferenceID': cid} for cid in ids]})
+
+
+def test_a_list_without_a_count_is_followed_until_a_page_is_short():
+    client = make_client(access_token='acc-given', conference_id=None)
+    calls = scripted(client, {PATH_LIST: [_uncounted_page(['1', '2']), _uncounted_page(['3', '4']),
+                                          _uncounted_page(['5']),
+                                          _Looping('a list call after a short page')]})
+    meetings = client.all_meetings(page_size=2)
+    assert [m['conferenceID'] for m in meetings] == ['1', '2', '3', '4', '5']
+    assert [call['params']['offset'] for call in calls.requests] == [0, 2, 4]
+
+
+def test_a_list_without_a_count_ends_on_an_empty_page():
+    client = make_client(access_token='acc-given', conference_id=None)
+    calls = scripted(client, {PATH_LIST: [_uncounted_page(['1', '2']), _uncounted_page([]),
+                                          _Looping('a list call after an empty page')]})
+    assert [m['conferenceID'] for m in client.all_meetings(page_size=2)] == ['1', '2']
+    assert len(calls.requests) == 2
+
+
+def test_a_count_ends_the_list_even_after_a_full_page():
+    client = make_client(access_token='acc-given', conference_id=None)
+    calls = scripted(client, {PATH_LIST: [_page(4, ['1', '2']), _page(4, ['3', '4']),
+                                          _Looping('a list call past the count')]})
+    assert [m['conferenceID'] for m in client.all_meetings(page_size=2)] == ['1', '2', '3', '4']
+    assert len(calls.requests) == 2
+
+
+def test_a_list_that_never_ends_is_cut_with_words(monkeypatch):
+    monkeypatch.setattr(client_module, 'MAX_LIST_PAGES', 3)
+    client = make_client(access_token='acc-given', conference_id=None)
+    calls = scripted(client, {PATH_LIST: [_uncounted_page(['1', '2'])]})
+    with pytest.raises(MeetingError) as caught:
+        client.all_meetings(page_size=2)
+    assert str(caught.value) == 'Could not list the meetings: the list did not end after 3 pages of 2'
+    assert len(calls.requests) == 3
+
+
+def test_a_list_answer_without_data_fails_with_words():
+    client = make_client(access_token='acc-given', conference_id=None)
+    scripted(client, {PATH_LIST_ONLINE: [response(200, {'count': 3})]})
+    with pytest.raises(MeetingError) as caught:
+        client.all_meetings(online=True)
+    assert str(caught.value) == ('Could not list the meetings in progress: the answer carried no list of '
+                                 'meetings (data)')
+
+
 def test_a_list_failure_names_no_meeting():
     client = make_client(access_token='acc-given', conference_id=None, retries=0)
     scripted(client, {PATH_LIST: [response(400, {'error_code': 'X.1', 'error_msg': 'bad'})]})
     with pytest.raises(MeetingError) as caught:
         client.all_meetings()
     assert str(caught.value).startswith('Could not list the meetings: HTTP 400')
+
+
+# --- what every request carries ---------------------------------------------------
+
+class _Capture(requests.adapters.BaseAdapter):
+    """A transport adapter that keeps each prepared request (the session's
+    own headers merged in, as they go on the wire) and answers from a list."""
+
+    def __init__(self, answers):
+        super(_Capture, self).__init__()
+        self.answers = list(answers)
+        self.sent = []
+
+    def send(self, request, **kwargs):
+        self.sent.append(request)
+        answer = self.answers.pop(0)
+        answer.request = request
+        answer.url = request.url
+        return answer
+
+    def close(self):
+        pass
+
+
+def test_every_request_says_who_sends_it_and_asks_for_json():
+    client = make_client(host_password=HOST_PASSWORD)
+    adapter = _Capture([response(200, {'data': {'token': 'ctl-1'}}), response(200, {'confInfo': {}})])
+    client._session.mount('https://', adapter)
+    assert client.realtime_info() == {'confInfo': {}}
+    assert len(adapter.sent) == 2
+    for request in adapter.sent:
+        assert request.headers['User-Agent'] == 'hwcloud.meeting-ansible-collection'
+        assert request.headers['Accept'] == 'application/json'
+    assert adapter.sent[1].headers['X-Conference-Authorization'] == 'ctl-1'
