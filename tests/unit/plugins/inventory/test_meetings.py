@@ -8,16 +8,33 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import datetime
+import importlib
 
 import pytest
 import requests
-from ansible.errors import AnsibleParserError
-from ansible.inventory.data import InventoryData
+from ansible.module_utils import _internal
 
-from ansible_collections.hwcloud.meeting.plugins.inventory.meetings import InventoryModule, host_variables
 from ansible_collections.hwcloud.meeting.plugins.module_utils.client import PATH_LIST
 
 from ..module_utils.fakes import ScriptedSession, response
+
+
+def _import_as_a_test(*names):
+    """Importing controller code (the plugin, ansible.errors) marks the whole
+    process as Ansible's controller, and module_utils then send warnings to
+    the display instead of the result. The modules' unit tests share this
+    process, so that is put back as it was."""
+    saved = (_internal.is_controller, _internal.import_controller_module, _internal.get_controller_serialize_map)
+    try:
+        return [importlib.import_module(name) for name in names]
+    finally:
+        _internal.is_controller, _internal.import_controller_module, _internal.get_controller_serialize_map = saved
+
+
+meetings, errors, data = _import_as_a_test('ansible_collections.hwcloud.meeting.plugins.inventory.meetings',
+                                           'ansible.errors', 'ansible.inventory.data')
+InventoryModule, host_variables = meetings.InventoryModule, meetings.host_variables
+AnsibleParserError, InventoryData = errors.AnsibleParserError, data.InventoryData
 
 NOW = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.timezone.utc)
 DEFAULTS = {'plugin': 'hwcloud.meeting.meetings', 'search': None, 'in_progress': False, 'starting_within': None,
