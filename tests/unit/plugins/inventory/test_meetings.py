@@ -197,3 +197,25 @@ def test_the_lists_are_asked_with_the_plugins_options(login, monkeypatch):
     inventory = plugin(search='Keynote', page_size=7)
     session, _hosts = _fetch(monkeypatch, inventory)
     assert session.requests[0]['params'] == {'offset': 0, 'limit': 7, 'queryAll': 'true', 'searchKey': 'Keynote'}
+
+
+# --- host variables and names ------------------------------------------------------------------
+
+@pytest.mark.parametrize('text', ['2026-03-02 10:00', '2026-03-02 10:00:00', '2026-03-02T10:00:00Z',
+                                  '2026-03-02T10:00:00', ' 2026-03-02 10:00 '])
+def test_the_times_of_the_lists_are_read_in_each_spelling_as_utc(text):
+    assert meetings.parse_time(text) == datetime.datetime(2026, 3, 2, 10, 0, tzinfo=datetime.timezone.utc)
+
+
+@pytest.mark.parametrize('subject, name', [('Weekly -- Sync!! ', 'weekly_sync'), ('__Town_Hall__', 'town_hall'),
+                                           ('!!!', ''), (None, '')])
+def test_host_names_are_subjects_made_safe(subject, name):
+    assert meetings.safe_name(subject) == name
+
+
+def test_a_meeting_without_an_id_or_subject_is_not_made_up():
+    assert host_variables({}) == {'conference_id': '', 'subject': '', 'start_time': None, 'end_time': None,
+                                  'conference_state': None}
+    inventory = plugin()
+    inventory._populate([host_variables({'subject': 'No ID'}), meeting('700000009', '')])
+    assert list(inventory.inventory.hosts) == ['700000009']  # named by its ID, the one without an ID left out
