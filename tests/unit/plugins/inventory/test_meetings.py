@@ -208,7 +208,7 @@ def test_the_times_of_the_lists_are_read_in_each_spelling_as_utc(text):
 
 
 @pytest.mark.parametrize('subject, name', [('Weekly -- Sync!! ', 'weekly_sync'), ('__Town_Hall__', 'town_hall'),
-                                           ('!!!', ''), (None, '')])
+                                           ('!!!', ''), (None, ''), ('Linux', 'linux')])
 def test_host_names_are_subjects_made_safe(subject, name):
     assert meetings.safe_name(subject) == name
 
