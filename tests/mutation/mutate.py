@@ -299,10 +299,10 @@ def run_tests(tree, env, tests, test_timeout, ceiling):
     process = subprocess.Popen(command, cwd=tree, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                start_new_session=True)
     try:
-        output, _ = process.communicate(timeout=ceiling)
+        output = process.communicate(timeout=ceiling)[0]
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
-        output, _ = process.communicate()
+        output = process.communicate()[0]
         return 'hung', time.monotonic() - started, output.decode('utf-8', 'replace')
     finally:
         try:
@@ -355,8 +355,8 @@ def main():
         return 0
 
     if args.only:
-        path, _, idents = args.only.partition(':')
-        source, everything = load(path)
+        path, idents = args.only.partition(':')[::2]
+        everything = load(path)[1]
         chosen = [everything[int(ident)] for ident in idents.split(',') if ident]
         files = [path]
     else:

@@ -165,6 +165,7 @@ def test_retry_after_is_the_least_wait_and_answers_told_the_same_spread_out():
     # the first retry: Retry-After, plus up to as much again (no backoff yet)
     assert all(2.0 <= wait <= 4.0 for wait in waits)
     assert max(waits) - min(waits) > 0.5
+    assert min(waits) < 3.0  # from nothing up: 50 draws all in the upper half would be a 1 in 2**50 chance
     for _attempt in range(3):
         retry = retry.increment('GET', '/x', error=ConnectTimeoutError())
     # after three consecutive failures the backoff (2 s + jitter) comes on top
@@ -667,3 +668,52 @@ def test_every_request_says_who_sends_it_and_asks_for_json():
         assert request.headers['User-Agent'] == 'hwcloud.meeting-ansible-collection'
         assert request.headers['Accept'] == 'application/json'
     assert adapter.sent[1].headers['X-Conference-Authorization'] == 'ctl-1'
+
+
+# --- the service contract's paths and codes, as literals ------------------------------------
+# The other tests import the paths from the client, so a wrong path would
+# pass them: here they are as docs/dev/service_contract.md writes them.
+
+@pytest.mark.parametrize('name, path', [
+    ('PATH_ACCOUNT_LOGIN', '/v1/usg/acs/auth/account'),
+    ('PATH_APP_LOGIN', '/v2/usg/acs/auth/appauth'),
+    ('PATH_ONLINE', '/v1/mmc/management/conferences/online/confDetail'),
+    ('PATH_START', '/v1/mmc/management/conferences/start'),
+    ('PATH_CONTROL_TOKEN', '/v1/mmc/control/conferences/token'),
+    ('PATH_REALTIME', '/v1/mmc/control/conferences/realTimeInfo'),
+    ('PATH_RECORD', '/v1/mmc/control/conferences/record'),
+    ('PATH_LIVE', '/v1/mmc/control/conferences/live'),
+    ('PATH_BROADCAST', '/v1/mmc/control/conferences/participants/broadcast'),
+    ('PATH_CANCEL_BROADCAST', '/v1/mmc/control/conferences/cancelBroadcast'),
+    ('PATH_WS_TOKEN', '/v1/mmc/control/conferences/wsToken'),
+    ('PATH_DETAILS', '/v1/mmc/management/conferences/confDetail'),
+    ('PATH_LIST', '/v1/mmc/management/conferences'),
+    ('PATH_LIST_ONLINE', '/v1/mmc/management/conferences/online'),
+])
+def test_the_paths_are_the_contracts(name, path):
+    assert getattr(client_module, name) == path
+
+
+@pytest.mark.parametrize('code, words', [
+    ('MMC.111072065', 'check conference_id and host_password'),
+    ('MMC.111070005', 'activate it with hwcloud.meeting.meeting_activate'),
+    ('MMC.111072006', 'the meeting has ended'),
+    ('MMC.111070009', 'the meeting password must not be empty: set host_password'),
+    ('MMC.111072050', 'the meeting is locked'),
+    ('USG.206010000', 'wrong account or password'),
+    ('USG.206010025', 'the App ID check failed'),
+    ('USG.206010057', "check the controller's clock"),
+    ('APIG.0308', "the gateway's rate limit of calls per API"),
+])
+def test_each_known_code_says_what_to_do(code, words):
+    description = parse_error(response(400, {'error_code': code, 'error_msg': 'X'}))[2]
+    assert description.startswith('error %s "X" (' % code) and words in description
+
+
+@pytest.mark.parametrize('body, expected', [
+    ({'error_code': 'X.1'}, ('X.1', None, 'error X.1')),
+    ({'error_msg': 'boom'}, (None, 'boom', 'no error code "boom"')),
+    ({'code': 42, 'message': ''}, ('42', None, 'error 42')),
+])
+def test_an_error_body_with_half_of_its_fields_is_still_read(body, expected):
+    assert parse_error(response(400, body)) == expected
