@@ -27,6 +27,8 @@ here at seconds each. So this script samples:
 - It prints killed/survived/hung per file and overall, and each survivor and
   hang, and with ``--json`` writes them to a file.
 
+``--shard 1/2`` and ``--shard 2/2`` split one sample between two runs at
+once (each with ``--json``); ``--report`` prints their table together.
 ``--list FILE`` prints the mutants of one file; ``--only FILE:ID[,ID...]``
 runs those mutants alone (``--tests`` to choose the tests), which is how a
 new test is shown to kill the mutant it was written for.
@@ -340,7 +342,17 @@ def main():
     parser.add_argument('--test-timeout', type=float, default=60.0,
                         help='seconds one test may take before the mutant counts as hung (default 60)')
     parser.add_argument('--json', metavar='PATH', help='write every result to PATH')
+    parser.add_argument('--shard', metavar='I/N', default='1/1',
+                        help='run only the I-th of N shares of the sample (runs in parallel; --report adds them up)')
+    parser.add_argument('--report', nargs='+', metavar='JSON', help='print the table of the results of --json files')
     args = parser.parse_args()
+    if args.report:
+        results = []
+        for path in args.report:
+            with open(path) as handle:
+                results.extend(json.load(handle)['results'])
+        report(results, args.files)
+        return 0
 
     def load(path):
         if path not in TESTS:
@@ -367,6 +379,10 @@ def main():
         chosen = random.Random(args.seed).sample(pool, min(args.sample, len(pool)))
         chosen.sort(key=lambda item: (FILES.index(item.path), item.ident))
         print('%d mutants in %s; drawn: %d (seed %d)' % (len(pool), ', '.join(files), len(chosen), args.seed))
+        share, shares = (int(number) for number in args.shard.split('/'))
+        chosen = chosen[share - 1::shares]
+        if shares > 1:
+            print('shard %d of %d: %d mutants' % (share, shares, len(chosen)))
 
     tree, collection, env = prepare_scratch()
     try:
@@ -412,6 +428,16 @@ def _run(args, chosen, files, tree, collection, env):
             print('         by %s' % results[-1]['by'])
         sys.stdout.flush()
 
+    if args.json:
+        with open(args.json, 'w') as handle:
+            json.dump(dict(seed=args.seed, sample=args.sample, shard=args.shard, results=results), handle, indent=1)
+    report(results, files)
+    return 0
+
+
+def report(results, files):
+    """The table of killed, survived and hung per file and overall, and the
+    survivors and hangs."""
     table = collections.OrderedDict((path, collections.Counter()) for path in files)
     for result in results:
         table[result['file']][result['verdict']] += 1
@@ -436,10 +462,6 @@ def _run(args, chosen, files, tree, collection, env):
             for result in listed:
                 print('  %s:%s #%s %s: %s' % (result['file'], result['line'], result['id'], result['kind'],
                                               result['mutation']))
-    if args.json:
-        with open(args.json, 'w') as handle:
-            json.dump(dict(seed=args.seed, sample=args.sample, results=results), handle, indent=1)
-    return 0
 
 
 if __name__ == '__main__':
