@@ -10,7 +10,7 @@ import time
 
 import pytest
 import requests
-from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, ProtocolError
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError, ProtocolError
 from huaweicloudsdkmeeting.v1.meeting_credentials import MeetingCredentials, TenantSceneEnum
 
 from ansible_collections.hwcloud.meeting.plugins.module_utils import client as client_module
@@ -272,7 +272,8 @@ def test_broken_json_on_success_is_retried_then_reported():
     client = make_client(conference_token='ctl-1', retries=1)
     client_module.BACKOFF_FACTOR, saved = 0, client_module.BACKOFF_FACTOR
     try:
-        session = scripted(client, {PATH_REALTIME: [response(200, text='{"confInfo": {"st', headers={'X-Request-Id': 'r9'})]})
+        broken = response(200, text='{"confInfo": {"st', headers={'X-Request-Id': 'r9'})
+        session = scripted(client, {PATH_REALTIME: [broken, broken, _Looping('a third try of a broken answer')]})
         with pytest.raises(MeetingError) as caught:
             client.realtime_info()
     finally:
@@ -305,6 +306,23 @@ def test_transport_failures_become_sentences(exc, words):
         client.realtime_info()
     assert words in str(caught.value)
     assert MEETING in str(caught.value)
+
+
+class _Connection(object):
+    def __str__(self):
+        return '<urllib3.connection.HTTPSConnection object at 0x7f0000000000>'
+
+
+def test_the_innermost_reason_of_a_wrapped_failure_is_said():
+    # requests wraps urllib3's MaxRetryError, which holds the reason: the
+    # sentence gives that reason without the connection object's name
+    reason = NewConnectionError(_Connection(), 'Failed to establish a new connection: [Errno 111] Connection refused')
+    client = make_client(conference_token='ctl-1')
+    scripted(client, {PATH_REALTIME: [requests.exceptions.ConnectionError(MaxRetryError(None, '/x', reason=reason))]})
+    with pytest.raises(MeetingError) as caught:
+        client.realtime_info()
+    assert str(caught.value).endswith('could not connect to https://meeting.example.test after 3 attempt(s) '
+                                      '(Failed to establish a new connection: [Errno 111] Connection refused)')
 
 
 # --- tokens ---------------------------------------------------------------------------
