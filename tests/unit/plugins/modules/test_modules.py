@@ -115,6 +115,16 @@ def test_flag_check_mode_reads_but_never_writes(capsys, service, module, key, fi
 
 
 @pytest.mark.parametrize('module, key, field, path, body_key, subject', FLAGS)
+def test_flag_check_mode_says_what_it_would_start(capsys, service, module, key, field, path, body_key, subject):
+    calls = service({PATH_CONTROL_TOKEN: [TOKEN], PATH_REALTIME: [realtime(**{field: 0})]})
+    result = run_module(module.main, dict(CONTROL, state='started'), capsys, check_mode=True)
+    assert result['changed'] is True and result[key] is True
+    thing = {'recording': 'recording', 'live': 'the live broadcast'}[key]
+    assert result['msg'] == 'Would start %s of meeting %s' % (thing, CID)
+    assert path not in calls.paths()
+
+
+@pytest.mark.parametrize('module, key, field, path, body_key, subject', FLAGS)
 def test_flag_unknown_state_converges_and_says_so(capsys, service, module, key, field, path, body_key, subject):
     calls = service({PATH_CONTROL_TOKEN: [TOKEN], PATH_REALTIME: [realtime(omit=[field])], path: [EMPTY]})
     result = run_module(module.main, dict(CONTROL, state='stopped', wait=True), capsys, diff=True)
