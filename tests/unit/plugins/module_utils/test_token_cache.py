@@ -481,3 +481,33 @@ def test_a_fork_waits_for_the_lock_then_takes_the_token_of_the_fork_that_held_it
     os.close(handle)  # the other fork is done
     waiter.join(30)
     assert order == [('ctl-of-the-other-fork', True)]
+
+
+# --- the memory cache of the event source's watchers --------------------------------------
+
+def test_the_memory_cache_keeps_finds_and_evicts():
+    cache = cache_module.MemoryTokenCache()
+    assert cache.get(IDENTITY) is None
+    cache.put(IDENTITY, 'ctl-1', 1800)
+    assert cache.get(list(IDENTITY)) == 'ctl-1'  # any sequence of the same strings
+    assert cache.obtain(IDENTITY, lambda: pytest.fail('fetched a cached token')) == ('ctl-1', True)
+    cache.evict(IDENTITY)
+    assert cache.get(IDENTITY) is None
+    assert cache.obtain(IDENTITY, lambda: 'ctl-2') == ('ctl-2', False)
+
+
+@pytest.mark.parametrize('lifetime', [None, 0, -5])
+def test_the_memory_cache_keeps_nothing_without_a_lifetime(lifetime):
+    cache = cache_module.MemoryTokenCache()
+    cache.put(IDENTITY, 'ctl-1', lifetime)
+    assert cache.get(IDENTITY) is None
+
+
+def test_a_token_in_the_memory_cache_is_registered_as_a_secret_by_each_client():
+    cache = cache_module.MemoryTokenCache()
+    cache.put(('control', 'https://meeting.example.test', '914044873', HOST_PASSWORD), 'ctl-shared', 1800)
+    secrets = set()
+    client = client_with(cache, host_password=HOST_PASSWORD, register_secret=secrets.add)
+    calls = scripted(client, {PATH_REALTIME: [response(200, {'confInfo': {}})]})
+    client.realtime_info()
+    assert calls.paths() == [PATH_REALTIME] and secrets == {'ctl-shared'}
