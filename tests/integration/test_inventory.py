@@ -283,6 +283,10 @@ def test_a_cache_made_with_other_options_is_not_used(inv_sim, tmp_path):
     listed(inv_sim, source(tmp_path, **cache))
     hosts = hostvars(listed(inv_sim, source(tmp_path, in_progress=True, **cache)))
     assert sorted(hosts) == ['board_meeting', 'product_keynote']
+    # the entry now holds the list of these options: the next run takes it, with no call
+    calls = len(inv_sim.calls)
+    assert hostvars(listed(inv_sim, source(tmp_path, in_progress=True, **cache))) == hosts
+    assert len(inv_sim.calls) == calls
 
 
 # --- errors -------------------------------------------------------------------------------
