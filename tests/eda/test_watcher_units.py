@@ -349,6 +349,7 @@ def test_a_transient_failure_is_tried_again(plugin, namespace, monkeypatch, cloc
         plugin, namespace, monkeypatch, [_meeting_error(plugin, 'X', status=status), channel], stop)
     meeting_watcher._watch()
     assert opener.calls == 2 and kinds(events) == ['snapshot'] and len(clock.slept) == 1
+    assert 0.5 <= clock.slept[0] <= 1.0  # the first retry: reconnect_delay (1 s) less up to half of it
 
 
 def test_a_channel_that_breaks_after_the_meeting_ended_is_the_end(plugin, namespace, monkeypatch, clock):
@@ -371,3 +372,37 @@ def test_a_stop_while_waiting_ends_the_watch_quietly(plugin, namespace, monkeypa
     with pytest.raises(plugin['_Stopped']):
         meeting_watcher._watch()
     assert events == [] and opener.calls == 1
+
+
+# --- what a state is made of, and the options -------------------------------------------------
+
+def test_participants_not_listed_yet_are_unknown_not_nobody(plugin, clock):
+    # The full list of participants comes after the snapshot: nobody "joined".
+    stop = threading.Event()
+    meeting_watcher, events = watcher(plugin, stop)
+    channel = FakeChannel([], stop)
+    listed, channel.participants = channel.participants, None
+    assert plugin['meeting_state'](KEYNOTE, channel)['participants'] is None
+
+    def list_arrives(fake):
+        fake.participants = listed
+    channel.steps = [list_arrives]
+    meeting_watcher._follow(channel)
+    assert kinds(events) == ['snapshot']
+    assert events[0]['state']['participants'] is None
+
+
+def test_the_sources_own_defaults_are_the_documented_ones(plugin):
+    import yaml
+    documented = yaml.safe_load(plugin['DOCUMENTATION'])['options']
+    options = plugin['parse_options']({'meetings': [{'conference_id': KEYNOTE, 'host_password': 'hp'}]}, {})
+    for name in plugin['_NUMBERS']:
+        assert options[name] == documented[name]['default'], name
+
+
+def test_wait_for_start_may_be_zero_and_the_other_numbers_may_not(plugin):
+    meetings = [{'conference_id': KEYNOTE, 'host_password': 'hp'}]
+    assert plugin['parse_options']({'meetings': meetings, 'wait_for_start': 0}, {})['wait_for_start'] == 0
+    with pytest.raises(plugin['MeetingEventsError'], match='start_poll_interval must be a number of seconds '
+                                                           'greater than 0 '):
+        plugin['parse_options']({'meetings': meetings, 'start_poll_interval': 0}, {})
