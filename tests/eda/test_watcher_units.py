@@ -406,3 +406,10 @@ def test_wait_for_start_may_be_zero_and_the_other_numbers_may_not(plugin):
     with pytest.raises(plugin['MeetingEventsError'], match='start_poll_interval must be a number of seconds '
                                                            'greater than 0 '):
         plugin['parse_options']({'meetings': meetings, 'start_poll_interval': 0}, {})
+
+
+def test_a_negative_wait_for_start_is_refused_in_words(plugin):
+    meetings = [{'conference_id': KEYNOTE, 'host_password': 'hp'}]
+    with pytest.raises(plugin['MeetingEventsError'], match=r'wait_for_start must be a number of seconds greater '
+                                                           r'than or equal to 0 \(got -1\)'):
+        plugin['parse_options']({'meetings': meetings, 'wait_for_start': -1}, {})
