@@ -23,6 +23,22 @@ KEYNOTE = '914044873'
 SPEAKER = 'p-speaker'
 
 
+class Stop(threading.Event):
+    """The source's stop event. A watcher looks at it once per read; one
+    that looks a hundred thousand times has stopped reading and spins: the test
+    fails there instead of hanging."""
+
+    def __init__(self):
+        super(Stop, self).__init__()
+        self.looks = 0
+
+    def is_set(self):
+        self.looks += 1
+        if self.looks > 100000:
+            raise AssertionError('the watcher spins without reading the channel')
+        return super(Stop, self).is_set()
+
+
 @pytest.fixture(scope='module')
 def plugin():
     assert os.path.exists(PLUGIN), 'run `make collection` first'
@@ -123,7 +139,7 @@ def watcher(plugin, stop=None, **options):
                     wait_for_start=0, start_poll_interval=1)
     settings.update(options)
     meeting_watcher = plugin['MeetingWatcher'](settings, {'conference_id': KEYNOTE, 'host_password': 'hp-unit-1'},
-                                               events.append, stop or threading.Event(), plugin['_Secrets']())
+                                               events.append, stop or Stop(), plugin['_Secrets']())
     meeting_watcher.subject = 'Product Keynote'  # read with the login otherwise
     return meeting_watcher, events
 
@@ -135,7 +151,7 @@ def kinds(events):
 # --- a broadcast_changed held for the second half of a broadcast -----------------------
 
 def test_the_two_halves_of_a_broadcast_make_one_event_when_the_window_ends(plugin, clock):
-    stop = threading.Event()
+    stop = Stop()
     meeting_watcher, events = watcher(plugin, stop)
     window = plugin['COALESCE_WINDOW']
     channel = FakeChannel([broadcast_mode, advance(clock, window / 2, broadcast_speaker),
@@ -151,7 +167,7 @@ def test_the_two_halves_of_a_broadcast_make_one_event_when_the_window_ends(plugi
 
 
 def test_a_held_broadcast_is_released_when_its_window_ends_before_the_next_change(plugin, clock):
-    stop = threading.Event()
+    stop = Stop()
     meeting_watcher, events = watcher(plugin, stop)
     window = plugin['COALESCE_WINDOW']
     channel = FakeChannel([broadcast_mode, advance(clock, window), advance(clock, 1, start_recording)], stop)
@@ -161,7 +177,7 @@ def test_a_held_broadcast_is_released_when_its_window_ends_before_the_next_chang
 
 
 def test_a_held_broadcast_is_not_released_before_its_window_ends(plugin, clock):
-    stop = threading.Event()
+    stop = Stop()
     meeting_watcher, events = watcher(plugin, stop)
     window = plugin['COALESCE_WINDOW']
     seen = []
@@ -175,7 +191,7 @@ def test_a_held_broadcast_is_not_released_before_its_window_ends(plugin, clock):
 def test_a_held_broadcast_is_not_lost_when_the_channel_breaks(plugin, clock):
     # The channel breaks inside the window: the event goes out before the
     # reconnection, not never.
-    stop = threading.Event()
+    stop = Stop()
     meeting_watcher, events = watcher(plugin, stop)
     broken = Broken(plugin)
     channel = FakeChannel([broadcast_mode, broken], stop)
@@ -189,7 +205,7 @@ def test_a_held_broadcast_is_not_lost_when_the_channel_breaks(plugin, clock):
 
 
 def test_a_held_broadcast_goes_out_before_the_end_of_the_meeting(plugin, clock):
-    stop = threading.Event()
+    stop = Stop()
     meeting_watcher, events = watcher(plugin, stop)
 
     def end(channel):
@@ -203,7 +219,7 @@ def test_a_held_broadcast_goes_out_before_the_end_of_the_meeting(plugin, clock):
 
 
 def test_only_broadcast_changes_are_held(plugin, clock):
-    stop = threading.Event()
+    stop = Stop()
     meeting_watcher, events = watcher(plugin, stop)
     seen = []
     channel = FakeChannel([start_recording, lambda _channel: seen.append(kinds(events))], stop)
@@ -215,7 +231,7 @@ def test_only_broadcast_changes_are_held(plugin, clock):
 # --- connections ----------------------------------------------------------------------------
 
 def test_the_snapshot_of_a_reconnection_says_what_changed_while_the_channel_was_down(plugin, clock):
-    stop = threading.Event()
+    stop = Stop()
     meeting_watcher, events = watcher(plugin, stop)
     meeting_watcher._follow(FakeChannel([], stop))
     assert kinds(events) == ['snapshot'] and events[0]['changed'] == {}
@@ -228,7 +244,7 @@ def test_the_snapshot_of_a_reconnection_says_what_changed_while_the_channel_was_
 
 
 def test_a_channel_of_a_meeting_that_has_ended_ends_the_watch_at_once(plugin, clock):
-    stop = threading.Event()
+    stop = Stop()
     meeting_watcher, events = watcher(plugin, stop)
     channel = FakeChannel([], stop)
     channel.dynamic['state'] = 'Destroyed'
@@ -297,7 +313,7 @@ def test_a_meeting_that_does_not_exist_fails_the_source(plugin, namespace, monke
 
 
 def test_a_meeting_not_in_progress_yet_is_tried_again_until_wait_for_start(plugin, namespace, monkeypatch, clock):
-    stop = threading.Event()
+    stop = Stop()
     monkeypatch.setattr(stop, 'wait', lambda seconds: clock.sleep(seconds) or False)
     waiting = _meeting_error(plugin, plugin['NOT_IN_PROGRESS'])
     meeting_watcher, events, opener = _watch(plugin, namespace, monkeypatch, [waiting] * 4, stop,
@@ -309,7 +325,7 @@ def test_a_meeting_not_in_progress_yet_is_tried_again_until_wait_for_start(plugi
 
 
 def test_a_meeting_that_starts_while_waited_for_is_followed(plugin, namespace, monkeypatch, clock):
-    stop = threading.Event()
+    stop = Stop()
     monkeypatch.setattr(stop, 'wait', lambda seconds: clock.sleep(seconds) or False)
     waiting = _meeting_error(plugin, plugin['NOT_IN_PROGRESS'])
     channel = FakeChannel([], stop)
@@ -320,7 +336,7 @@ def test_a_meeting_that_starts_while_waited_for_is_followed(plugin, namespace, m
 
 
 def test_a_meeting_no_longer_in_progress_after_it_was_has_ended(plugin, namespace, monkeypatch, clock):
-    stop = threading.Event()
+    stop = Stop()
     monkeypatch.setattr(stop, 'wait', lambda seconds: clock.sleep(seconds) or False)
     broken = FakeChannel([Broken(plugin)], stop)
     meeting_watcher, events, opener = _watch(
@@ -342,7 +358,7 @@ def test_a_refusal_fails_the_source_in_words(plugin, namespace, monkeypatch, clo
 
 @pytest.mark.parametrize('status', [None, 429, 500, 503])
 def test_a_transient_failure_is_tried_again(plugin, namespace, monkeypatch, clock, status):
-    stop = threading.Event()
+    stop = Stop()
     monkeypatch.setattr(stop, 'wait', lambda seconds: clock.sleep(seconds) or False)
     channel = FakeChannel([], stop)
     meeting_watcher, events, opener = _watch(
@@ -353,7 +369,7 @@ def test_a_transient_failure_is_tried_again(plugin, namespace, monkeypatch, cloc
 
 
 def test_a_channel_that_breaks_after_the_meeting_ended_is_the_end(plugin, namespace, monkeypatch, clock):
-    stop = threading.Event()
+    stop = Stop()
 
     def end_and_break(channel):
         channel.ended = True
@@ -365,7 +381,7 @@ def test_a_channel_that_breaks_after_the_meeting_ended_is_the_end(plugin, namesp
 
 
 def test_a_stop_while_waiting_ends_the_watch_quietly(plugin, namespace, monkeypatch, clock):
-    stop = threading.Event()
+    stop = Stop()
     monkeypatch.setattr(stop, 'wait', lambda seconds: True)  # the source is cancelled during the wait
     meeting_watcher, events, opener = _watch(plugin, namespace, monkeypatch,
                                              [plugin['PushError']('could not connect')], stop)
@@ -378,7 +394,7 @@ def test_a_stop_while_waiting_ends_the_watch_quietly(plugin, namespace, monkeypa
 
 def test_participants_not_listed_yet_are_unknown_not_nobody(plugin, clock):
     # The full list of participants comes after the snapshot: nobody "joined".
-    stop = threading.Event()
+    stop = Stop()
     meeting_watcher, events = watcher(plugin, stop)
     channel = FakeChannel([], stop)
     listed, channel.participants = channel.participants, None
