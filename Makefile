@@ -17,6 +17,12 @@ ANSIBLE_TEST_TREE := $(CURDIR)/$(BUILD)/ansible-test/ansible_collections/hwcloud
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 ARTIFACT := $(BUILD)/dist/hwcloud-meeting-$(VERSION).tar.gz
 PYTEST_ARGS ?=
+# Every pytest run below fails a test that runs longer than this (seconds)
+# instead of hanging the suite (pytest-timeout). ansible-test units runs
+# pytest its own way (its configuration, a filtered environment) and has no
+# per-test timeout.
+PYTEST_TIMEOUT ?= 300
+PYTEST := $(BIN)/python -m pytest -p no:cacheprovider --timeout=$(PYTEST_TIMEOUT)
 
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
@@ -24,7 +30,7 @@ export PYTHONPATH := $(COLLECTIONS)
 export PYTHONDONTWRITEBYTECODE := 1
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: python-check venv demo-venv eda-venv collection test pytest eda unit sanity units lint importer docs-lint molecule builder matrix bench load demo sim bad-input-doc clean
+.PHONY: python-check venv demo-venv eda-venv collection test pytest eda unit sanity units lint importer docs-lint molecule builder matrix bench load mutation demo sim bad-input-doc clean
 
 # Before anything is installed: PYTHON must be new enough, and .venv made by
 # it (a .venv of another Python is made again). Order-only: it runs every
@@ -80,16 +86,16 @@ test: pytest sanity units lint importer docs-lint molecule builder matrix
 # and a real ansible-rulebook run (tests/eda).
 pytest: venv collection eda-venv
 	rm -rf $(BUILD)/outputs
-	$(BIN)/python -m pytest -p no:cacheprovider -n 2 tests/unit tests/simulator/tests tests/fidelity tests/integration tests/eda $(PYTEST_ARGS)
+	$(PYTEST) -n 2 tests/unit tests/simulator/tests tests/fidelity tests/integration tests/eda $(PYTEST_ARGS)
 	@# the outputs README.md and docs/ quote, against the runs those suites kept
-	$(BIN)/python -m pytest -p no:cacheprovider tests/docs
+	$(PYTEST) tests/docs
 
 # The event source and the ansible-rulebook run alone.
 eda: venv collection eda-venv
-	$(BIN)/python -m pytest -p no:cacheprovider tests/eda $(PYTEST_ARGS)
+	$(PYTEST) tests/eda $(PYTEST_ARGS)
 
 unit: venv collection
-	$(BIN)/python -m pytest -p no:cacheprovider tests/unit $(PYTEST_ARGS)
+	$(PYTEST) tests/unit $(PYTEST_ARGS)
 
 $(ANSIBLE_TEST_TREE): venv collection
 	rm -rf $(BUILD)/ansible-test
@@ -163,8 +169,21 @@ bench: venv collection
 # The load test at full size: 200 meetings, forks 20, the gateway's rate
 # limit; prints the figures and writes .build/load.json. (`make test` runs it
 # with 30 meetings.)
+# Its two runbook runs may take up to 600 s each (run_playbook's ceiling).
 load: venv collection
-	HWMEETING_LOAD_MEETINGS=200 $(BIN)/python -m pytest -p no:cacheprovider -s tests/integration/test_load.py
+	HWMEETING_LOAD_MEETINGS=200 $(PYTEST) --timeout=1500 -s tests/integration/test_load.py
+
+# Mutation testing of the core files (tests/mutation/mutate.py): a sample of
+# mutants drawn with a seed, each run against the fast tests that cover its
+# file in a scratch copy of the tree; prints killed, survived and hung per
+# file and overall. Not part of `make test`: about an hour on two cores, half
+# that in two shards at once (--shard 1/2 and 2/2, each with --json, then
+# --report; tests/mutation/mutate.py --help). MUTATION_ARGS e.g. "--seed 7
+# --sample 100", or "--only plugins/module_utils/client.py:291 --tests
+# tests/unit/...::test_x" to show a test kills a mutant.
+MUTATION_ARGS ?= --seed 2026 --sample 225
+mutation: venv collection
+	$(BIN)/python tests/mutation/mutate.py $(MUTATION_ARGS)
 
 # The demo installs only what it runs: .venv with the collection's
 # requirements, and, when Java 17 is here for ansible-rulebook, the event
@@ -189,7 +208,7 @@ sim: collection
 # leaves the page it rendered in .build/bad_input.md. Not part of `make test`.
 bad-input-doc: venv collection
 	rm -f $(BUILD)/bad_input.md
-	-$(BIN)/python -m pytest -p no:cacheprovider -q -n 2 tests/integration/test_bad_input.py -k test_doc_is_up_to_date
+	-$(PYTEST) -q -n 2 tests/integration/test_bad_input.py -k test_doc_is_up_to_date
 	cp $(BUILD)/bad_input.md docs/bad_input.md
 	@echo 'docs/bad_input.md rewritten from this run; review it with git diff'
 

@@ -204,6 +204,61 @@ def test_starting_within_hours(inv_sim, tmp_path):
     assert hosts['weekly_sync']['conference_id'] == '700000004'
 
 
+def test_starting_within_leaves_out_a_meeting_that_has_ended(tmp_path):
+    # The list has scheduled meetings whose time is over (nobody started
+    # them): not the event's.
+    config = {'apps': [dict(APP)], 'meetings': [
+        meeting(1, 'Missed Standup', 'now-3h', end_time='now-2h'),
+        meeting(2, 'Running Late', 'now-2h', end_time='now+1h'),
+        meeting(3, 'Next Session', 'now+1h'),
+    ]}
+    with Simulator(config=config) as simulator:
+        everything = hostvars(listed(simulator, source(tmp_path)))
+        assert sorted(everything) == ['missed_standup', 'next_session', 'running_late']
+        hosts = hostvars(listed(simulator, source(tmp_path, starting_within=1.5)))
+    assert sorted(hosts) == ['next_session', 'running_late']
+
+
+def test_the_plugin_checks_the_search_itself(inv_sim, tmp_path):
+    # Meeting IDs too, in the plugin's own filter (unit tests cover a
+    # service that ignores searchKey).
+    hosts = hostvars(listed(inv_sim, source(tmp_path, search='00000007')))
+    assert sorted(hosts) == ['board_meeting']
+
+
+# --- TLS ----------------------------------------------------------------------------------------
+
+@pytest.fixture
+def tls_inv_sim(tmp_path):
+    with Simulator(config=CONFIG, tls=True, cert_dir=str(tmp_path / 'certs')) as simulator:
+        yield simulator
+
+
+def test_certificates_are_verified_when_validate_certs_is_left_unset(tls_inv_sim, tmp_path):
+    # HWMEETING_VALIDATE_CERTS empty, as AWX injects an unset field
+    completed = inventory(tls_inv_sim, source(tmp_path), '--list')
+    assert completed.returncode != 0
+    assert 'the TLS certificate of %s could not be verified' % tls_inv_sim.url in completed.stderr
+    assert 'set ca_path to the CA bundle that signed it' in completed.stderr
+    assert tls_inv_sim.calls == []  # no call got through the handshake
+
+
+def test_a_ca_bundle_lets_the_inventory_through_without_a_warning(tls_inv_sim, tmp_path):
+    completed = inventory(tls_inv_sim, source(tmp_path), '--list',
+                          env=credential_env(tls_inv_sim, HWMEETING_CA_PATH=tls_inv_sim.ca_path))
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert len(hostvars(json.loads(completed.stdout))) == 9
+    assert 'validate_certs is false' not in completed.stderr
+
+
+def test_validate_certs_false_lets_the_inventory_through_with_a_warning(tls_inv_sim, tmp_path):
+    completed = inventory(tls_inv_sim, source(tmp_path, validate_certs=False), '--list')
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert len(hostvars(json.loads(completed.stdout))) == 9
+    assert 'validate_certs is false: the certificate of %s is not checked' % tls_inv_sim.url in \
+        ' '.join(completed.stderr.split())
+
+
 # --- the cache ----------------------------------------------------------------------------
 
 def test_the_cache_spares_the_calls_and_holds_no_secret(inv_sim, tmp_path):
@@ -228,6 +283,10 @@ def test_a_cache_made_with_other_options_is_not_used(inv_sim, tmp_path):
     listed(inv_sim, source(tmp_path, **cache))
     hosts = hostvars(listed(inv_sim, source(tmp_path, in_progress=True, **cache)))
     assert sorted(hosts) == ['board_meeting', 'product_keynote']
+    # the entry now holds the list of these options: the next run takes it, with no call
+    calls = len(inv_sim.calls)
+    assert hostvars(listed(inv_sim, source(tmp_path, in_progress=True, **cache))) == hosts
+    assert len(inv_sim.calls) == calls
 
 
 # --- errors -------------------------------------------------------------------------------
@@ -237,6 +296,8 @@ def test_a_cache_made_with_other_options_is_not_used(inv_sim, tmp_path):
     ({'HWMEETING_APP_ID': 'inv-app'}, {}, 'app_id is set but app_key is missing'),
     (None, {'api_url': 'meeting.example.com'}, 'api_url must be an http:// or https:// URL'),
     (None, {'page_size': 0}, 'page_size must be 1 to 500'),
+    (None, {'page_size': 501}, 'page_size must be 1 to 500 (got 501)'),
+    (None, {'starting_within': -1}, 'starting_within must be 0 or more hours'),
     ({'HWMEETING_APP_ID': 'inv-app', 'HWMEETING_APP_KEY': 'inv-wrong-key-3a1f'}, {},
      'USG.206010025'),
     ({'HWMEETING_ACCOUNT': OTHER['account'], 'HWMEETING_ACCOUNT_PASSWORD': 'inv-wrong-pw-77'}, {},

@@ -189,3 +189,75 @@ def test_a_python_without_requests_fails_with_missing_required_lib(name):
     assert 'Failed to import the required Python library (requests)' in result['msg'], result['msg']
     assert sys.executable in result['msg']  # says which Python lacks it
     assert 'Traceback' not in completed.stderr
+
+
+WITHOUT_WEBSOCKET = '''
+import json
+import sys
+sys.modules['websocket'] = None  # "import websocket" raises ImportError, as without websocket-client
+import requests
+from ansible.module_utils.testing import patch_module_args
+from ansible_collections.hwcloud.meeting.plugins.module_utils import push
+from ansible_collections.hwcloud.meeting.plugins.modules import %s as module
+assert not push.HAS_WEBSOCKET
+ANSWERS = {
+    '/v1/mmc/control/conferences/token': {'data': {'token': 'ctl-nows-1'}},
+    '/v1/mmc/control/conferences/realTimeInfo': {
+        'confInfo': {'state': 'Created', 'recState': 0, 'mode': 'FREE'},
+        'participants': [{'pid': 'p1', 'name': 'Keynote Speaker', 'phone': '+991', 'state': 0}]},
+    '/v1/mmc/control/conferences/record': {},
+    '/v1/mmc/control/conferences/participants/broadcast': {},
+}
+
+
+def answer(self, method, url, **kwargs):
+    reply = requests.Response()
+    reply.status_code = 200
+    reply._content = json.dumps(ANSWERS[url.split('?')[0].split('.test', 1)[1]]).encode('utf-8')
+    reply.headers['Content-Type'] = 'application/json'
+    sys.stderr.write('CALL %%s %%s\\\\n' %% (method, url.split('?')[0]))
+    return reply
+requests.Session.request = answer
+with patch_module_args(%r):
+    module.main()
+'''
+
+
+def _without_websocket(name, arguments, tmp_path):
+    args = dict(GOOD, api_url='https://meeting.example.test', **arguments)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in sys.path if path),
+               HWMEETING_TOKEN_CACHE_DIR=str(tmp_path / 'tokens'))
+    completed = subprocess.run([sys.executable, '-c', WITHOUT_WEBSOCKET % (name, args)], env=env,
+                               capture_output=True, text=True, timeout=120, check=False)
+    assert 'Traceback' not in completed.stderr, completed.stderr
+    return json.loads(completed.stdout), completed
+
+
+@pytest.mark.parametrize('name, arguments, state_source', [
+    ('meeting_info', {}, 'auto'), ('meeting_info', {}, 'push'), ('meeting_record', dict(state='started'), 'auto'),
+    ('meeting_broadcast', dict(state='present', participant='Keynote Speaker'), 'auto')])
+def test_without_websocket_client_the_push_fails_with_missing_required_lib(tmp_path, name, arguments, state_source):
+    result, completed = _without_websocket(name, dict(arguments, state_source=state_source), tmp_path)
+    assert completed.returncode == 1 and result['failed'] is True
+    assert result['msg'].startswith('Failed to import the required Python library (websocket-client)'), result['msg']
+    assert 'to read the meeting-status push (or set state_source: realtime)' in result['msg']
+    assert 'Unexpected error' not in result['msg']
+    assert 'CALL' not in completed.stderr  # refused before any call
+
+
+def test_without_websocket_client_state_source_realtime_reads_the_meeting(tmp_path):
+    result, completed = _without_websocket('meeting_info', dict(state_source='realtime'), tmp_path)
+    assert completed.returncode == 0 and not result.get('failed'), result
+    assert result['meeting']['in_progress'] is True and result['meeting']['recording'] is False
+    assert 'CALL GET https://meeting.example.test/v1/mmc/control/conferences/realTimeInfo' in completed.stderr
+
+
+@pytest.mark.parametrize('name, arguments, call', [
+    ('meeting_record', dict(state='started'), 'CALL PUT https://meeting.example.test/v1/mmc/control/conferences/record'),
+    ('meeting_broadcast', dict(state='present', participant='Keynote Speaker'),
+     'CALL PUT https://meeting.example.test/v1/mmc/control/conferences/participants/broadcast')])
+def test_without_websocket_client_state_source_realtime_controls_the_meeting(tmp_path, name, arguments, call):
+    result, completed = _without_websocket(name, dict(arguments, state_source='realtime'), tmp_path)
+    assert completed.returncode == 0 and not result.get('failed'), result
+    assert result['changed'] is True and result['state_verified'] is True
+    assert call in completed.stderr

@@ -10,7 +10,7 @@ import time
 
 import pytest
 import requests
-from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, ProtocolError
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError, ProtocolError
 from huaweicloudsdkmeeting.v1.meeting_credentials import MeetingCredentials, TenantSceneEnum
 
 from ansible_collections.hwcloud.meeting.plugins.module_utils import client as client_module
@@ -165,6 +165,7 @@ def test_retry_after_is_the_least_wait_and_answers_told_the_same_spread_out():
     # the first retry: Retry-After, plus up to as much again (no backoff yet)
     assert all(2.0 <= wait <= 4.0 for wait in waits)
     assert max(waits) - min(waits) > 0.5
+    assert min(waits) < 3.0  # from nothing up: 50 draws all in the upper half would be a 1 in 2**50 chance
     for _attempt in range(3):
         retry = retry.increment('GET', '/x', error=ConnectTimeoutError())
     # after three consecutive failures the backoff (2 s + jitter) comes on top
@@ -271,7 +272,8 @@ def test_broken_json_on_success_is_retried_then_reported():
     client = make_client(conference_token='ctl-1', retries=1)
     client_module.BACKOFF_FACTOR, saved = 0, client_module.BACKOFF_FACTOR
     try:
-        session = scripted(client, {PATH_REALTIME: [response(200, text='{"confInfo": {"st', headers={'X-Request-Id': 'r9'})]})
+        broken = response(200, text='{"confInfo": {"st', headers={'X-Request-Id': 'r9'})
+        session = scripted(client, {PATH_REALTIME: [broken, broken, _Looping('a third try of a broken answer')]})
         with pytest.raises(MeetingError) as caught:
             client.realtime_info()
     finally:
@@ -304,6 +306,23 @@ def test_transport_failures_become_sentences(exc, words):
         client.realtime_info()
     assert words in str(caught.value)
     assert MEETING in str(caught.value)
+
+
+class _Connection(object):
+    def __str__(self):
+        return '<urllib3.connection.HTTPSConnection object at 0x7f0000000000>'
+
+
+def test_the_innermost_reason_of_a_wrapped_failure_is_said():
+    # requests wraps urllib3's MaxRetryError, which holds the reason: the
+    # sentence gives that reason without the connection object's name
+    reason = NewConnectionError(_Connection(), 'Failed to establish a new connection: [Errno 111] Connection refused')
+    client = make_client(conference_token='ctl-1')
+    scripted(client, {PATH_REALTIME: [requests.exceptions.ConnectionError(MaxRetryError(None, '/x', reason=reason))]})
+    with pytest.raises(MeetingError) as caught:
+        client.realtime_info()
+    assert str(caught.value).endswith('could not connect to https://meeting.example.test after 3 attempt(s) '
+                                      '(Failed to establish a new connection: [Errno 111] Connection refused)')
 
 
 # --- tokens ---------------------------------------------------------------------------
@@ -372,11 +391,18 @@ def test_control_401_with_host_password_renews_once_and_retries():
     assert session.requests[2]['headers']['X-Conference-Authorization'] == 'new-ctl'
 
 
+class _Looping(AssertionError):
+    """A call past those the test expects: a client that loops fails the test
+    here instead of hanging it (the scripted answer repeats for ever)."""
+
+
 def test_control_401_twice_fails_instead_of_looping():
     client = make_client(host_password=HOST_PASSWORD)
+    rejected = response(401, {'error_code': 'MMC.111070001', 'error_msg': 'token invalid'})
+    issued = response(200, {'data': {'token': 'ctl'}})
     session = scripted(client, {
-        PATH_REALTIME: [response(401, {'error_code': 'MMC.111070001', 'error_msg': 'token invalid'})],
-        PATH_CONTROL_TOKEN: [response(200, {'data': {'token': 'ctl'}})],
+        PATH_REALTIME: [rejected, rejected, _Looping('a third realTimeInfo call: the client renews for ever')],
+        PATH_CONTROL_TOKEN: [issued, issued, _Looping('a third control token: the client renews for ever')],
     })
     with pytest.raises(MeetingError) as caught:
         client.realtime_info()
@@ -407,6 +433,21 @@ def test_access_401_logs_in_again_once():
     assert session.paths() == [PATH_ONLINE, PATH_APP_LOGIN, PATH_ONLINE]
     assert session.requests[0]['headers']['X-Access-Token'] == 'stale'
     assert session.requests[2]['headers']['X-Access-Token'] == 'fresh'
+
+
+def test_access_401_twice_fails_instead_of_looping():
+    client = make_client(app_id='app-1', app_key=APP_KEY)
+    rejected = response(401, {'error_code': 'USG.201040001', 'error_msg': 'token invalid'})
+    logged_in = response(200, {'accessToken': 'fresh'})
+    session = scripted(client, {
+        PATH_ONLINE: [rejected, rejected, _Looping('a third online check: the client logs in for ever')],
+        PATH_APP_LOGIN: [logged_in, logged_in, _Looping('a third login: the client logs in for ever')],
+    })
+    with pytest.raises(MeetingError) as caught:
+        client.online_details()
+    assert caught.value.status == 401 and caught.value.error_code == 'USG.201040001'
+    assert 'check whether the meeting is in progress' in str(caught.value)
+    assert session.paths() == [PATH_APP_LOGIN, PATH_ONLINE, PATH_APP_LOGIN, PATH_ONLINE]
 
 
 def test_access_401_with_only_an_access_token_fails_clearly():
@@ -555,9 +596,142 @@ def test_all_meetings_in_progress_uses_the_online_list_and_stops_on_an_empty_pag
     assert calls.paths() == [PATH_LIST_ONLINE, PATH_LIST_ONLINE]
 
 
+def _uncounted_page(ids):
+    """A page of a list answer that says no count (the service need not)."""
+    return response(200, {'offset': 0, 'limit': 2, 'data': [{'conferenceID': cid} for cid in ids]})
+
+
+def test_a_list_without_a_count_is_followed_until_a_page_is_short():
+    client = make_client(access_token='acc-given', conference_id=None)
+    calls = scripted(client, {PATH_LIST: [_uncounted_page(['1', '2']), _uncounted_page(['3', '4']),
+                                          _uncounted_page(['5']),
+                                          _Looping('a list call after a short page')]})
+    meetings = client.all_meetings(page_size=2)
+    assert [m['conferenceID'] for m in meetings] == ['1', '2', '3', '4', '5']
+    assert [call['params']['offset'] for call in calls.requests] == [0, 2, 4]
+
+
+def test_a_list_without_a_count_ends_on_an_empty_page():
+    client = make_client(access_token='acc-given', conference_id=None)
+    calls = scripted(client, {PATH_LIST: [_uncounted_page(['1', '2']), _uncounted_page([]),
+                                          _Looping('a list call after an empty page')]})
+    assert [m['conferenceID'] for m in client.all_meetings(page_size=2)] == ['1', '2']
+    assert len(calls.requests) == 2
+
+
+def test_a_count_ends_the_list_even_after_a_full_page():
+    client = make_client(access_token='acc-given', conference_id=None)
+    calls = scripted(client, {PATH_LIST: [_page(4, ['1', '2']), _page(4, ['3', '4']),
+                                          _Looping('a list call past the count')]})
+    assert [m['conferenceID'] for m in client.all_meetings(page_size=2)] == ['1', '2', '3', '4']
+    assert len(calls.requests) == 2
+
+
+def test_a_list_that_never_ends_is_cut_with_words(monkeypatch):
+    monkeypatch.setattr(client_module, 'MAX_LIST_PAGES', 3)
+    client = make_client(access_token='acc-given', conference_id=None)
+    calls = scripted(client, {PATH_LIST: [_uncounted_page(['1', '2'])]})
+    with pytest.raises(MeetingError) as caught:
+        client.all_meetings(page_size=2)
+    assert str(caught.value) == 'Could not list the meetings: the list did not end after 3 pages of 2'
+    assert len(calls.requests) == 3
+
+
+def test_a_list_answer_without_data_fails_with_words():
+    client = make_client(access_token='acc-given', conference_id=None)
+    scripted(client, {PATH_LIST_ONLINE: [response(200, {'count': 3})]})
+    with pytest.raises(MeetingError) as caught:
+        client.all_meetings(online=True)
+    assert str(caught.value) == ('Could not list the meetings in progress: the answer carried no list of '
+                                 'meetings (data)')
+
+
 def test_a_list_failure_names_no_meeting():
     client = make_client(access_token='acc-given', conference_id=None, retries=0)
     scripted(client, {PATH_LIST: [response(400, {'error_code': 'X.1', 'error_msg': 'bad'})]})
     with pytest.raises(MeetingError) as caught:
         client.all_meetings()
     assert str(caught.value).startswith('Could not list the meetings: HTTP 400')
+
+
+# --- what every request carries ---------------------------------------------------
+
+class _Capture(requests.adapters.BaseAdapter):
+    """A transport adapter that keeps each prepared request (the session's
+    own headers merged in, as they go on the wire) and answers from a list."""
+
+    def __init__(self, answers):
+        super(_Capture, self).__init__()
+        self.answers = list(answers)
+        self.sent = []
+
+    def send(self, request, **kwargs):
+        self.sent.append(request)
+        answer = self.answers.pop(0)
+        answer.request = request
+        answer.url = request.url
+        return answer
+
+    def close(self):
+        pass
+
+
+def test_every_request_says_who_sends_it_and_asks_for_json():
+    client = make_client(host_password=HOST_PASSWORD)
+    adapter = _Capture([response(200, {'data': {'token': 'ctl-1'}}), response(200, {'confInfo': {}})])
+    client._session.mount('https://', adapter)
+    assert client.realtime_info() == {'confInfo': {}}
+    assert len(adapter.sent) == 2
+    for request in adapter.sent:
+        assert request.headers['User-Agent'] == 'hwcloud.meeting-ansible-collection'
+        assert request.headers['Accept'] == 'application/json'
+    assert adapter.sent[1].headers['X-Conference-Authorization'] == 'ctl-1'
+
+
+# --- the service contract's paths and codes, as literals ------------------------------------
+# The other tests import the paths from the client, so a wrong path would
+# pass them: here they are as docs/dev/service_contract.md writes them.
+
+@pytest.mark.parametrize('name, path', [
+    ('PATH_ACCOUNT_LOGIN', '/v1/usg/acs/auth/account'),
+    ('PATH_APP_LOGIN', '/v2/usg/acs/auth/appauth'),
+    ('PATH_ONLINE', '/v1/mmc/management/conferences/online/confDetail'),
+    ('PATH_START', '/v1/mmc/management/conferences/start'),
+    ('PATH_CONTROL_TOKEN', '/v1/mmc/control/conferences/token'),
+    ('PATH_REALTIME', '/v1/mmc/control/conferences/realTimeInfo'),
+    ('PATH_RECORD', '/v1/mmc/control/conferences/record'),
+    ('PATH_LIVE', '/v1/mmc/control/conferences/live'),
+    ('PATH_BROADCAST', '/v1/mmc/control/conferences/participants/broadcast'),
+    ('PATH_CANCEL_BROADCAST', '/v1/mmc/control/conferences/cancelBroadcast'),
+    ('PATH_WS_TOKEN', '/v1/mmc/control/conferences/wsToken'),
+    ('PATH_DETAILS', '/v1/mmc/management/conferences/confDetail'),
+    ('PATH_LIST', '/v1/mmc/management/conferences'),
+    ('PATH_LIST_ONLINE', '/v1/mmc/management/conferences/online'),
+])
+def test_the_paths_are_the_contracts(name, path):
+    assert getattr(client_module, name) == path
+
+
+@pytest.mark.parametrize('code, words', [
+    ('MMC.111072065', 'check conference_id and host_password'),
+    ('MMC.111070005', 'activate it with hwcloud.meeting.meeting_activate'),
+    ('MMC.111072006', 'the meeting has ended'),
+    ('MMC.111070009', 'the meeting password must not be empty: set host_password'),
+    ('MMC.111072050', 'the meeting is locked'),
+    ('USG.206010000', 'wrong account or password'),
+    ('USG.206010025', 'the App ID check failed'),
+    ('USG.206010057', "check the controller's clock"),
+    ('APIG.0308', "the gateway's rate limit of calls per API"),
+])
+def test_each_known_code_says_what_to_do(code, words):
+    description = parse_error(response(400, {'error_code': code, 'error_msg': 'X'}))[2]
+    assert description.startswith('error %s "X" (' % code) and words in description
+
+
+@pytest.mark.parametrize('body, expected', [
+    ({'error_code': 'X.1'}, ('X.1', None, 'error X.1')),
+    ({'error_msg': 'boom'}, (None, 'boom', 'no error code "boom"')),
+    ({'code': 42, 'message': ''}, ('42', None, 'error 42')),
+])
+def test_an_error_body_with_half_of_its_fields_is_still_read(body, expected):
+    assert parse_error(response(400, body)) == expected

@@ -144,3 +144,12 @@ def test_resolve_prefers_a_given_value_then_a_non_empty_variable_then_the_defaul
 def test_check(values, uses_login, needs_login, words):
     resolved, _problems = options.resolve(values, {})
     assert options.check(resolved, uses_login=uses_login, needs_login=needs_login) == words
+
+
+def test_a_path_option_has_its_home_expanded_and_others_are_taken_as_given(monkeypatch):
+    monkeypatch.setenv('HOME', '/home/operator')
+    resolved, problems = options.resolve({'ca_path': '~/ca.pem', 'account': '~ops', 'app_id': '~app',
+                                          'app_key': 'key-1'}, environ={})
+    assert problems == []
+    assert resolved['ca_path'] == '/home/operator/ca.pem'
+    assert resolved['account'] == '~ops' and resolved['app_id'] == '~app'

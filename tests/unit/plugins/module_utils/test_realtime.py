@@ -106,3 +106,24 @@ def test_idle_meeting_is_not_in_progress_and_otherwise_unknown():
                                                 'chair_id', 'co_hosts', 'participant_count'))
     assert meeting['participants'] == [] and meeting['attendees'] == []
     assert set(meeting) == set(read_meeting('1', FULL)[0])
+
+
+def test_a_broadcast_pid_without_the_mode_is_not_nobody_broadcast():
+    # Without the mode, a broadcastPid does not tell whether anybody is
+    # broadcast: unknown (unreported), never "nobody" as a known fact.
+    for pid in ('p2', ''):
+        meeting, unreported = read_meeting('1', dict(FULL, confInfo={'broadcastPid': pid}))
+        assert meeting['broadcast_participant'] is None and meeting['mode'] is None
+        assert {'mode', 'broadcastPid'} <= unreported
+
+
+def test_another_mode_is_nobody_broadcast_as_a_known_fact():
+    meeting, unreported = read_meeting('1', dict(FULL, confInfo={'mode': 'FREE', 'broadcastPid': 'p2'}))
+    assert meeting['broadcast_participant'] is None and meeting['mode'] == 'FREE'
+    assert 'broadcastPid' not in unreported and 'mode' not in unreported
+
+
+def test_broadcast_mode_with_an_empty_pid_is_nobody_and_known():
+    meeting, unreported = read_meeting('1', {'confInfo': {'mode': 'BROADCAST', 'broadcastPid': ''}})
+    assert meeting['broadcast_participant'] is None
+    assert 'broadcastPid' not in unreported

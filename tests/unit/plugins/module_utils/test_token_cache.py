@@ -2,10 +2,12 @@
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import fcntl
 import json
 import multiprocessing
 import os
 import stat
+import threading
 import time
 
 import pytest
@@ -385,3 +387,127 @@ def test_a_401_on_a_control_token_got_with_the_login_renews_without_reading_the_
     client.realtime_info()
     assert calls.paths() == [PATH_APP_LOGIN, PATH_DETAILS, PATH_CONTROL_TOKEN, PATH_REALTIME,
                              PATH_CONTROL_TOKEN, PATH_REALTIME]
+
+
+# --- a token another fork fetched while this one waited for the lock ----------------
+
+def _found_after_the_lock(cache, token):
+    """The cache as a fork sees it when another fork held the lock and
+    fetched: nothing at the first look, the other fork's token after the lock."""
+    looks = []
+    real_get = cache.get
+
+    def get(identity):
+        looks.append(identity)
+        if len(looks) == 1:
+            return None
+        if real_get(identity) is None:
+            cache.put(identity, token, 1800)
+        return real_get(identity)
+    cache.get = get
+    return looks
+
+
+@pytest.mark.parametrize('kind', ['file', 'memory'])
+def test_a_token_found_after_waiting_on_the_lock_comes_from_the_cache(tmp_path, kind):
+    cache = TokenCache(str(tmp_path / 'tokens')) if kind == 'file' else cache_module.MemoryTokenCache()
+    looks = _found_after_the_lock(cache, 'ctl-from-another-fork')
+
+    def fetch():
+        raise AssertionError('fetched although another fork had fetched the token')
+    assert cache.obtain(IDENTITY, fetch) == ('ctl-from-another-fork', True)
+    assert len(looks) == 2
+
+
+def test_a_token_found_after_waiting_on_the_lock_is_registered_as_a_secret(cache):
+    _found_after_the_lock(cache, 'ctl-from-another-fork')
+    secrets = set()
+    client = client_with(cache, host_password=HOST_PASSWORD, register_secret=secrets.add)
+    calls = scripted(client, {PATH_REALTIME: [response(200, {'confInfo': {}})]})
+    client.realtime_info()
+    assert calls.paths() == [PATH_REALTIME]  # no control-token call of its own
+    assert calls.requests[0]['headers']['X-Conference-Authorization'] == 'ctl-from-another-fork'
+    assert secrets == {'ctl-from-another-fork'}  # kept out of the output like any cached token
+
+
+def _lock_is_free(cache):
+    """Whether another open file (another fork) can take the identity's lock now."""
+    path = cache.private.path(cache.private.name(IDENTITY, cache_module.LOCK_SUFFIX))
+    handle = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except (OSError, IOError):
+        return False
+    finally:
+        os.close(handle)
+    return True
+
+
+def test_the_lock_is_held_while_fetching_and_released_after(cache):
+    held = []
+
+    def fetch():
+        held.append(not _lock_is_free(cache))
+        cache.put(IDENTITY, 'ctl-1', 1800)
+        return 'ctl-1'
+    assert cache.obtain(IDENTITY, fetch) == ('ctl-1', False)
+    assert held == [True]
+    assert _lock_is_free(cache)
+
+
+def test_the_lock_is_released_when_the_fetch_fails(cache):
+    def fetch():
+        raise RuntimeError('the login failed')
+    with pytest.raises(RuntimeError):
+        cache.obtain(IDENTITY, fetch)
+    assert _lock_is_free(cache)
+
+
+def test_a_fork_waits_for_the_lock_then_takes_the_token_of_the_fork_that_held_it(cache):
+    other = TokenCache(cache.directory)
+    assert cache.private.ready()
+    path = cache.private.path(cache.private.name(IDENTITY, cache_module.LOCK_SUFFIX))
+    order = []
+
+    def fetch():
+        raise AssertionError('fetched although the fork that held the lock had fetched')
+    handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(handle, fcntl.LOCK_EX)  # the other fork is logging in
+    waiter = threading.Thread(target=lambda: order.append(other.obtain(IDENTITY, fetch)))
+    waiter.start()
+    waiter.join(0.2)
+    assert waiter.is_alive() and order == []  # it waits for the lock
+    cache.put(IDENTITY, 'ctl-of-the-other-fork', 1800)
+    os.close(handle)  # the other fork is done
+    waiter.join(30)
+    assert order == [('ctl-of-the-other-fork', True)]
+
+
+# --- the memory cache of the event source's watchers --------------------------------------
+
+def test_the_memory_cache_keeps_finds_and_evicts():
+    cache = cache_module.MemoryTokenCache()
+    assert cache.get(IDENTITY) is None
+    cache.put(IDENTITY, 'ctl-1', 1800)
+    assert cache.get(list(IDENTITY)) == 'ctl-1'  # any sequence of the same strings
+    assert cache.obtain(IDENTITY, lambda: pytest.fail('fetched a cached token')) == ('ctl-1', True)
+    cache.evict(IDENTITY)
+    assert cache.get(IDENTITY) is None
+    assert cache.obtain(IDENTITY, lambda: 'ctl-2') == ('ctl-2', False)
+
+
+@pytest.mark.parametrize('lifetime', [None, 0, -5])
+def test_the_memory_cache_keeps_nothing_without_a_lifetime(lifetime):
+    cache = cache_module.MemoryTokenCache()
+    cache.put(IDENTITY, 'ctl-1', lifetime)
+    assert cache.get(IDENTITY) is None
+
+
+def test_a_token_in_the_memory_cache_is_registered_as_a_secret_by_each_client():
+    cache = cache_module.MemoryTokenCache()
+    cache.put(('control', 'https://meeting.example.test', '914044873', HOST_PASSWORD), 'ctl-shared', 1800)
+    secrets = set()
+    client = client_with(cache, host_password=HOST_PASSWORD, register_secret=secrets.add)
+    calls = scripted(client, {PATH_REALTIME: [response(200, {'confInfo': {}})]})
+    client.realtime_info()
+    assert calls.paths() == [PATH_REALTIME] and secrets == {'ctl-shared'}

@@ -58,6 +58,11 @@ def realtime(omit=(), **conf_info):
     return response(200, {'attendees': [], 'participants': PEOPLE, 'confInfo': info})
 
 
+class PollingOn(AssertionError):
+    """A read past those the test expects: a module that polls for ever
+    fails the test with it instead of hanging it."""
+
+
 @pytest.fixture
 def service(monkeypatch):
     """Install a scripted service: service({path: [answers]}) -> the recorder."""
@@ -110,6 +115,16 @@ def test_flag_check_mode_reads_but_never_writes(capsys, service, module, key, fi
 
 
 @pytest.mark.parametrize('module, key, field, path, body_key, subject', FLAGS)
+def test_flag_check_mode_says_what_it_would_start(capsys, service, module, key, field, path, body_key, subject):
+    calls = service({PATH_CONTROL_TOKEN: [TOKEN], PATH_REALTIME: [realtime(**{field: 0})]})
+    result = run_module(module.main, dict(CONTROL, state='started'), capsys, check_mode=True)
+    assert result['changed'] is True and result[key] is True
+    thing = {'recording': 'recording', 'live': 'the live broadcast'}[key]
+    assert result['msg'] == 'Would start %s of meeting %s' % (thing, CID)
+    assert path not in calls.paths()
+
+
+@pytest.mark.parametrize('module, key, field, path, body_key, subject', FLAGS)
 def test_flag_unknown_state_converges_and_says_so(capsys, service, module, key, field, path, body_key, subject):
     calls = service({PATH_CONTROL_TOKEN: [TOKEN], PATH_REALTIME: [realtime(omit=[field])], path: [EMPTY]})
     result = run_module(module.main, dict(CONTROL, state='stopped', wait=True), capsys, diff=True)
@@ -128,7 +143,8 @@ def test_flag_unknown_state_converges_and_says_so(capsys, service, module, key, 
 @pytest.mark.parametrize('module, key, field, path, body_key, subject', FLAGS)
 def test_flag_wait_polls_until_reached(capsys, service, module, key, field, path, body_key, subject):
     calls = service({PATH_CONTROL_TOKEN: [TOKEN], path: [EMPTY],
-                     PATH_REALTIME: [realtime(**{field: 0}), realtime(**{field: 0}), realtime(**{field: 1})]})
+                     PATH_REALTIME: [realtime(**{field: 0}), realtime(**{field: 0}), realtime(**{field: 1}),
+                                     PollingOn('a read after the state was reached')]})
     result = run_module(module.main, dict(CONTROL, state='started', wait=True), capsys)
     assert result['changed'] is True
     assert calls.paths() == [PATH_CONTROL_TOKEN, PATH_REALTIME, path, PATH_REALTIME, PATH_REALTIME]
@@ -136,10 +152,49 @@ def test_flag_wait_polls_until_reached(capsys, service, module, key, field, path
 
 @pytest.mark.parametrize('module, key, field, path, body_key, subject', FLAGS)
 def test_flag_wait_times_out_with_a_message(capsys, service, module, key, field, path, body_key, subject):
-    service({PATH_CONTROL_TOKEN: [TOKEN], path: [EMPTY], PATH_REALTIME: [realtime(**{field: 0})]})
+    # The state read, and read once more (the first poll is at once): a
+    # module that polls on past wait_timeout fails here instead of hanging.
+    unchanged = realtime(**{field: 0})
+    calls = service({PATH_CONTROL_TOKEN: [TOKEN], path: [EMPTY],
+                     PATH_REALTIME: [unchanged, unchanged, PollingOn('a read past wait_timeout')]})
     result = run_module(module.main, dict(CONTROL, state='started', wait=True, wait_timeout=0), capsys)
-    assert result['failed'] is True
+    assert result['failed'] is True and result['changed'] is True
     assert result['msg'] == '%s was not started within 0 seconds.' % subject
+    assert calls.paths() == [PATH_CONTROL_TOKEN, PATH_REALTIME, path, PATH_REALTIME]
+
+
+class Clock(object):
+    """time for control.py: monotonic() moved on only by sleep()."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.slept = []
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.mark.parametrize('module, key, field, path, body_key, subject', FLAGS)
+def test_flag_wait_polls_with_a_backoff_until_wait_timeout(capsys, service, monkeypatch, module, key, field,
+                                                           path, body_key, subject):
+    clock = Clock()
+    monkeypatch.setattr(control, 'time', clock)
+    monkeypatch.setattr(control, 'POLL_FIRST_DELAY', 0.25)
+    monkeypatch.setattr(control, 'POLL_MAX_DELAY', 1.0)
+    unchanged = realtime(**{field: 0})
+    calls = service({PATH_CONTROL_TOKEN: [TOKEN], path: [EMPTY],
+                     PATH_REALTIME: [unchanged] * 1000 + [PollingOn('a read past wait_timeout')]})
+    result = run_module(module.main, dict(CONTROL, state='started', wait=True, wait_timeout=2), capsys)
+    assert result['failed'] is True
+    assert result['msg'] == '%s was not started within 2 seconds.' % subject
+    # reads at 0, 0.25, 0.75 and 1.75 s (the delay doubles up to POLL_MAX_DELAY);
+    # the next one, at 2.75 s, would be past wait_timeout
+    assert clock.slept == [0.25, 0.5, 1.0]
+    assert calls.paths() == [PATH_CONTROL_TOKEN, PATH_REALTIME, path] + [PATH_REALTIME] * 4
 
 
 @pytest.mark.parametrize('module, key, field, path, body_key, subject', FLAGS)

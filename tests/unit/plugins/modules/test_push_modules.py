@@ -164,3 +164,18 @@ def test_info_merges_the_push_and_realtime_info(capsys, service):
                                        'broadcast_participant': 'push', 'participants': 'push'}
     assert result['state_verified'] is True
     assert session.paths() == [PATH_CONTROL_TOKEN, PATH_REALTIME]
+
+
+@pytest.mark.parametrize('status, reason', [(401, 'Unauthorized'), (403, 'Forbidden')])
+def test_a_push_token_turned_away_is_replaced_by_one_of_its_own_once(capsys, service, status, reason):
+    # The control token's tmpWsToken refused at the upgrade (401 or 403): a
+    # wsToken is tried once, then the state comes from realTimeInfo.
+    refused = websocket.WebSocketBadStatusException('Handshake status %d' % status, status, reason, {}, b'')
+    session, _socket, connections = service(
+        {PATH_CONTROL_TOKEN: [TOKEN], PATH_WS_TOKEN: [WS], PATH_REALTIME: [VENDOR_REALTIME], PATH_RECORD: [EMPTY]},
+        connect_error=refused)
+    result = run_module(meeting_record.main, dict(CONTROL, state='started'), capsys)
+    assert result['changed'] is True and result['state_verified'] is False
+    assert [connection['url'].rsplit('tmpToken=', 1)[1] for connection in connections] == [
+        'tmp-ws-token-modules', WS_TOKEN]
+    assert session.paths() == [PATH_CONTROL_TOKEN, PATH_WS_TOKEN, PATH_REALTIME, PATH_RECORD]
