@@ -123,7 +123,11 @@ class PushChannel(object):
     def __init__(self, conference_id, server, timeout, validate_certs=True, ca_path=None, register_secret=None):
         """``server``: the push server's base URL (the control token's
         wsURL); ``validate_certs`` and ``ca_path`` as for the HTTP calls.
-        PushError when the address is not a ws:// or wss:// URL."""
+        PushError when the address is not a ws:// or wss:// URL, or when
+        websocket-client is missing."""
+        if not HAS_WEBSOCKET:
+            raise PushError('the Python library websocket-client is missing, so the meeting-status push cannot be '
+                            'read: install it (python -m pip install websocket-client) where the task runs')
         self.conference_id = conference_id
         self.timeout = timeout
         self._validate_certs = validate_certs

@@ -239,6 +239,6 @@ def merge(readings):
             sources[field] = None
             unreported.add(field)
             meeting.update((key, idle_meeting('')[key]) for key in keys)
-            if field in MEETING_KEYS and field not in ('broadcastPid', 'participants'):
+            if field not in ('broadcastPid', 'participants'):
                 meeting[keys[0]] = None
     return meeting, unreported, sources

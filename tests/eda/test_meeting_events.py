@@ -465,3 +465,26 @@ def test_one_login_serves_every_watcher(plugin, sim, token_cache):
                if call['path'] == '/v1/mmc/management/conferences/confDetail']
     assert sorted(details) == sorted(meetings)
     assert not watcher_threads()
+
+
+WITHOUT_WEBSOCKET = '''
+import asyncio, runpy, sys
+sys.modules['websocket'] = None  # "import websocket" raises ImportError, as where it is not installed
+plugin = runpy.run_path(%r)
+try:
+    asyncio.run(plugin['main'](asyncio.Queue(), {'meetings': [{'conference_id': '1', 'host_password': 'x'}]}))
+except plugin['MeetingEventsError'] as error:
+    print('refused: %%s' %% error)
+'''
+
+
+def test_without_websocket_client_the_source_says_so_in_words():
+    import subprocess
+    import sys
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in sys.path if path))
+    completed = subprocess.run([sys.executable, '-c', WITHOUT_WEBSOCKET % PLUGIN], env=env, capture_output=True,
+                               text=True, timeout=120, check=False)
+    assert completed.stdout.strip() == ('refused: hwcloud.meeting.meeting_events needs the Python library '
+                                        'websocket-client where ansible-rulebook runs: python -m pip install '
+                                        'websocket-client'), completed.stdout + completed.stderr
+    assert 'Traceback' not in completed.stderr

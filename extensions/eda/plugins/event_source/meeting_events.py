@@ -195,7 +195,7 @@ except ImportError:
 from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
     MEETING_ENDED, NOT_IN_PROGRESS, MeetingError)
 from ansible_collections.hwcloud.meeting.plugins.module_utils.control import open_channel
-from ansible_collections.hwcloud.meeting.plugins.module_utils.push import PushError
+from ansible_collections.hwcloud.meeting.plugins.module_utils.push import HAS_WEBSOCKET, PushError
 from ansible_collections.hwcloud.meeting.plugins.module_utils.realtime import read_push
 
 PLUGIN = 'hwcloud.meeting.meeting_events'
@@ -582,6 +582,9 @@ async def main(queue, args):
     """ansible-rulebook's entry point: watch every meeting of ``args`` and put
     its events on ``queue`` until every meeting has ended, or until cancelled."""
     options = parse_options(args)
+    if not HAS_WEBSOCKET:
+        raise MeetingEventsError('%s needs the Python library websocket-client where ansible-rulebook runs: '
+                                 'python -m pip install websocket-client' % PLUGIN)
     secrets = _Secrets([options[name] for name in _SECRET_OPTIONS] +
                        [meeting['host_password'] for meeting in options['meetings']])
     loop = asyncio.get_running_loop()
