@@ -34,6 +34,7 @@ the calls of each API over time in the limited run) to --out.
 import argparse
 import asyncio
 import collections
+import contextlib
 import json
 import logging
 import math
@@ -41,6 +42,7 @@ import os
 import re
 import runpy
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -51,7 +53,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 if os.path.join(ROOT, 'tests', 'simulator') not in sys.path:
     sys.path.insert(0, os.path.join(ROOT, 'tests', 'simulator'))
 
-from hwmeeting_sim import Simulator  # noqa: E402  (path set just above)
+from hwmeeting_sim import Simulator, SimulatorAdmin  # noqa: E402  (path set just above)
 
 BIN = os.path.dirname(sys.executable)
 COLLECTIONS = os.environ.get('ANSIBLE_COLLECTIONS_PATH') or os.path.join(ROOT, '.build', 'collections')
@@ -145,13 +147,14 @@ def most_in_window(times, window):
     return most
 
 
-def busiest_windows(calls, window, admitted_only=False):
-    """{api: the most calls of that API by one caller in any window-long
-    interval}: every call sent, refused ones too (or only the admitted ones)."""
+def busiest_windows(calls, window):
+    """{api: the most calls of that API by one caller that arrived in any
+    window-long interval}, every call counted, refused ones too. (What the
+    gateway admitted it counts itself, after the simulated round trip: the
+    arrival times in the log cannot judge that to the millisecond.)"""
     times = collections.defaultdict(list)
     for call in http_calls(calls):
-        if not (admitted_only and call['status'] == 429):
-            times[(call['api'], call['caller'])].append(call['time'])
+        times[(call['api'], call['caller'])].append(call['time'])
     busiest = {}
     for (api, _caller), moments in times.items():
         busiest[api] = max(busiest.get(api, 0), most_in_window(moments, window))
@@ -297,15 +300,20 @@ def run_playbooks_at_once(jobs, timeout):
         out = tempfile.TemporaryFile(mode='w+')
         processes.append((subprocess.Popen(playbook_command(name, inventory, forks, batch), env=ansible_env(cache),
                                            stdout=out, stderr=subprocess.STDOUT, text=True), out))
+    ended = [None] * len(processes)
+    deadline = started_at + timeout
+    while None in ended:
+        for index, (process, _out) in enumerate(processes):
+            if ended[index] is None and process.poll() is not None:
+                ended[index] = time.monotonic() - started_at
+        if time.monotonic() > deadline:
+            for process, _out in processes:
+                process.kill()
+                process.wait()
+            raise RuntimeError('the playbooks did not end within %s s' % timeout)
+        time.sleep(0.05)
     runs = []
-    for process, out in processes:
-        try:
-            process.wait(timeout=max(1.0, timeout - (time.monotonic() - started_at)))
-        except subprocess.TimeoutExpired:
-            for other, _out in processes:
-                other.kill()
-            raise
-        seconds = time.monotonic() - started_at
+    for (process, out), seconds in zip(processes, ended):
         out.seek(0)
         runs.append(Run(process.returncode, out.read(), seconds))
         out.close()
@@ -319,6 +327,44 @@ def wait_for_empty_windows(sim, window, what='the gateway'):
         if time.monotonic() > deadline:
             raise RuntimeError('%s still holds calls %s s after the run' % (what, window + 30))
         time.sleep(0.2)
+
+
+@contextlib.contextmanager
+def simulator_process(config, directory, latency, limit, window):
+    """The simulator in a process of its own (tests/simulator/run.py), with
+    the meetings of `config`: a SimulatorAdmin of it. For the event source,
+    which runs in this process: the simulator serves the push with select(),
+    which takes no file descriptor above 1023, and hundreds of watchers and
+    their push channels in one process pass that (every channel then breaks
+    at once: a limit of the simulator, not of the source)."""
+    meetings = os.path.join(directory, 'meetings.json')
+    url_file = os.path.join(directory, 'simulator.url')
+    with open(meetings, 'w') as handle:
+        json.dump(config, handle)
+    log = tempfile.TemporaryFile(mode='w+')
+    process = subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, 'tests', 'simulator', 'run.py'), '--meetings', meetings, '--delay',
+         str(latency), '--api-rate-limit', str(limit), '--api-rate-window', str(window), '--url-file', url_file],
+        stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while not (os.path.exists(url_file) and os.path.getsize(url_file)):
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                raise RuntimeError('the simulator did not start: %s' % log.read()[-2000:])
+            time.sleep(0.1)
+        with open(url_file) as handle:
+            url = handle.read().strip()
+        admin = SimulatorAdmin(url, timeout=60)
+        yield admin
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=30)
+        log.close()
 
 
 # --- the scenarios ------------------------------------------------------------------
@@ -419,13 +465,13 @@ class Scale(object):
             half_hosts = hosts_of(self.config, half)
             hosts.append(half_hosts)
             inventory = write_inventory(os.path.join(self.workdir, 'inventory-%d.json' % number), half_hosts, sim.url)
-            jobs.append(('event_start', inventory, args.forks, args.limit, self.cache('controller-%d' % number)))
+            jobs.append(('event_start', inventory, args.forks, args.two_batch or args.limit,
+                         self.cache('controller-%d' % number)))
         since = time.time()
         runs = run_playbooks_at_once(jobs, self.timeout)
         calls = sim.calls
         result = {'seconds': round(max(run.seconds for run in runs), 2), 'controllers': [],
                   'calls_per_api': calls_per_api(calls), 'busiest_window': busiest_windows(calls, args.window),
-                  'busiest_window_admitted': busiest_windows(calls, args.window, admitted_only=True),
                   'calls_log': calls, 'started_at': since}
         result.update(throttle_figures(calls, since, self.answered))
         for run, half_hosts in zip(runs, hosts):
@@ -440,14 +486,17 @@ class Scale(object):
         result['converged'] = sum(controller['converged'] for controller in result['controllers'])
         return result
 
-    def eda(self, sim):
-        self.fresh(sim, limited=True)
-        for conference_id in self.ids:
-            sim.set_meeting(conference_id, state='Created')
-        sim.clear_calls()
-        return watch_and_drop(sim, self.config, self.args.window, self.cache('eda'),
-                              4 * math.ceil(self.args.meetings / float(self.args.limit)) * self.args.window + 120,
-                              self.answered)
+    def eda(self):
+        """In a simulator process of its own (simulator_process)."""
+        args = self.args
+        directory = os.path.join(self.workdir, 'eda')
+        os.makedirs(directory, exist_ok=True)
+        with simulator_process(self.config, directory, args.latency, args.limit, args.window) as sim:
+            for conference_id in self.ids:
+                sim.set_meeting(conference_id, state='Created')
+            sim.clear_calls()
+            return watch_and_drop(sim, self.config, args.window, self.cache('eda'),
+                                  4 * math.ceil(args.meetings / float(args.limit)) * args.window + 120)
 
     def run(self, scenarios):
         args = self.args
@@ -467,7 +516,7 @@ class Scale(object):
                 elif name == 'two':
                     results[name] = self.two(sim)
                 else:
-                    results[name] = self.eda(sim)
+                    results[name] = self.eda()
                 say('%s done: %s' % (name, summary(results[name])))
         return results
 
@@ -708,13 +757,13 @@ def table(results, args):
         window_row(plain)
     two = results.get('two')
     if two:
-        row('two controllers, %d meetings each: wall times (s)' % (m // 2),
+        row('two controllers, %d meetings each, event_batch=%d: wall times (s)' % (m // 2, args.two_batch or l),
             ' / '.join('%.1f' % controller['seconds'] for controller in two['controllers']))
         row('  failed hosts / converged', '%d / %d' % (two['failed_hosts'], two['converged']), '0 / %d' % m,
             yes(two['failed_hosts'] == 0 and two['converged'] == m))
         throttled_row(two, target=False)
-        row('  calls of one API admitted in any %g s, at most' % w, str(max(two['busiest_window_admitted'].values())),
-            '<= %d' % l, yes(max(two['busiest_window_admitted'].values()) <= l))
+        row('  calls of one API sent in any %g s, at most (429s included)' % w,
+            str(max(two['busiest_window'].values())))
     eda = results.get('eda')
     if eda:
         row('event source, %d meetings: logins' % m, str(eda['logins']), '1', yes(eda['logins'] == 1))
@@ -747,6 +796,8 @@ def main(argv=None):
     parser.add_argument('--latency', type=float, default=0.02, help='simulated seconds per request')
     parser.add_argument('--scenarios', default=','.join(SCENARIOS),
                         help='comma-separated, of %s' % ', '.join(SCENARIOS))
+    parser.add_argument('--two-batch', type=int, default=0,
+                        help='event_batch of each of the two controllers (default: the limit)')
     parser.add_argument('--no-second', dest='second', action='store_false',
                         help='no second run of event_start (unlimited and limited)')
     parser.add_argument('--out', default=os.path.join(ROOT, '.build', 'bench'))
