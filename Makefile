@@ -142,7 +142,7 @@ bench: collection
 
 # The load tests at a larger size: 200 meetings, forks 20, 50 calls of an
 # API per 10 s; prints the figures and writes .build/load/. (`make test`
-# runs them with 20 meetings, forks 10, 10 calls per 4 s.)
+# runs them with 16 meetings, forks 8, 8 calls per 3 s.)
 load: collection
 	HWMEETING_LOAD_MEETINGS=200 HWMEETING_LOAD_FORKS=20 HWMEETING_LOAD_LIMIT=50 HWMEETING_LOAD_WINDOW=10 \
 		$(BIN)/python -m pytest -p no:cacheprovider -s tests/integration/test_load.py

@@ -41,7 +41,6 @@ def test_every_watcher_reconnects_after_a_drop_of_every_channel_under_the_limit(
         for meeting in config['meetings']:
             sim.set_meeting(meeting['id'], state='Created')
         result = scale.watch_and_drop(sim, config, WINDOW, str(tmp_path / 'tokens'), CEILING, answered)
-        calls = sim.calls
     assert result['source_failed'] is None, result['source_failed']
     assert result['connected'], 'not every watcher connected within %s s' % CEILING
     assert result['dropped'] == MEETINGS
@@ -52,11 +51,6 @@ def test_every_watcher_reconnects_after_a_drop_of_every_channel_under_the_limit(
     assert result['logins'] == 1
     # 12 watchers start at once against 5 calls a window: the gateway may
     # refuse some of the first calls (nobody knows the limit before its
-    # first answer), but a 429 is waited out, never a watcher's failure
+    # first answer; result['throttled'] lists them), but a 429 is waited
+    # out, never a watcher's failure: no warning names one
     assert result['warnings_with_429'] == 0, result['warning_examples']
-    # the gateway never admitted more than the limit of any API in a window
-    # (it cannot): the watchers waited for the window instead of failing
-    # (the 429s, if any, came from the first calls of an API, before its
-    # first answer said the limit; result['throttled'] lists them)
-    admitted = scale.busiest_windows(calls, WINDOW, admitted_only=True)
-    assert max(admitted.values()) <= LIMIT, admitted

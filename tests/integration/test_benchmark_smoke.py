@@ -92,7 +92,7 @@ def test_the_scale_benchmark_runs_the_event_with_and_without_the_limit(tmp_path)
 def test_the_scale_benchmark_runs_the_plain_play_two_controllers_and_the_event_source(tmp_path):
     stdout, figures = run_scale(tmp_path / 'scale', 'plain', 'two', 'eda')
     for words in ('plain play (event_batch=0), limited: wall time (s)',
-                  'two controllers, 2 meetings each: wall times (s)', 'event source, 4 meetings: logins',
+                  'two controllers, 2 meetings each, event_batch=2: wall times (s)', 'event source, 4 meetings: logins',
                   'every channel dropped: all reconnected after (s)'):
         assert words in stdout
     assert (figures['plain']['failed_hosts'], figures['plain']['converged']) == (0, 4)
