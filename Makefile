@@ -161,17 +161,24 @@ matrix: venv collection
 	$(BIN)/python tests/matrix/run_matrix.py --artifact $(CURDIR)/$(ARTIFACT) $(MATRIX_ARGS)
 
 # The benchmark of docs/benchmark.md (not part of `make test`; a smoke test of
-# its scripts is). BENCH_ARGS e.g. "--meetings 20 --runs 5".
+# its scripts is): the collection against a hand-written uri playbook
+# (BENCH_ARGS e.g. "--meetings 20 --runs 5"), then the event at scale under
+# the gateway's per-API rate limit (SCALE_ARGS e.g. "--meetings 1000 --forks 50
+# --scenarios unlimited,limited --no-second"; defaults: 200 meetings, forks
+# 20, 100 calls of an API a minute). Results and plots in .build/bench/.
 BENCH_ARGS ?=
+SCALE_ARGS ?=
 bench: venv collection
 	$(BIN)/python tests/benchmark/bench.py $(BENCH_ARGS)
+	$(BIN)/python tests/benchmark/event_scale.py $(SCALE_ARGS)
 
-# The load test at full size: 200 meetings, forks 20, the gateway's rate
-# limit; prints the figures and writes .build/load.json. (`make test` runs it
-# with 30 meetings.)
-# Its two runbook runs may take up to 600 s each (run_playbook's ceiling).
+# The load tests at a larger size: 200 meetings, forks 20, 50 calls of an
+# API per 10 s; prints the figures and writes .build/load/. (`make test`
+# runs them with 16 meetings, forks 8, 8 calls per 3 s.) Its runbook runs
+# may take up to 600 s each (run_playbook's ceiling).
 load: venv collection
-	HWMEETING_LOAD_MEETINGS=200 $(PYTEST) --timeout=1500 -s tests/integration/test_load.py
+	HWMEETING_LOAD_MEETINGS=200 HWMEETING_LOAD_FORKS=20 HWMEETING_LOAD_LIMIT=50 HWMEETING_LOAD_WINDOW=10 \
+		$(PYTEST) --timeout=1500 -s tests/integration/test_load.py
 
 # Mutation testing of the core files (tests/mutation/mutate.py): a sample of
 # mutants drawn with a seed, each run against the fast tests that cover its

@@ -47,3 +47,55 @@ def test_the_benchmark_runs(tmp_path):
     assert event['uri']['push_connections'] == 0
     assert event['collection']['push_connections'] == event['module_process']['push_connections'] == 2 * 2
     assert (out / 'wall_time.png').read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+
+
+def run_scale(out, *scenarios):
+    """tests/benchmark/event_scale.py at the smallest size (4 meetings, 2
+    forks, 2 calls of an API per 2 s): its stdout and its JSON results."""
+    completed = subprocess.run(
+        [sys.executable, os.path.join(ROOT, 'tests', 'benchmark', 'event_scale.py'), '--meetings', '4', '--forks', '2',
+         '--limit', '2', '--window', '2', '--scenarios', ','.join(scenarios), '--out', str(out)],
+        env=ansible_env(), capture_output=True, text=True, check=False, timeout=600)
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    results = json.loads((out / 'event_scale.json').read_text())
+    assert results['settings']['meetings'] == 4 and results['settings']['limit'] == 2
+    assert sorted(results['results']) == sorted(scenarios)
+    return completed.stdout, results['results']
+
+
+# The scale benchmark in two halves, which `make test` runs side by side.
+
+def test_the_scale_benchmark_runs_the_event_with_and_without_the_limit(tmp_path):
+    out = tmp_path / 'scale'
+    stdout, figures = run_scale(out, 'unlimited', 'limited')
+    for words in ('unlimited event_start (event_batch=0): T (s)', 'floor (k-1) x W + T/k, k = ceil(M/L) = 2 (s)',
+                  "the issue's floor: max over APIs (ceil(calls/L)-1) x W (s)",
+                  'limited event_start (event_batch=2): wall time (s)', 'ratio to the floor',
+                  'second run: changed (activate / record / live / broadcast)', 'ratio to its floor'):
+        assert words in stdout
+    # counts and states, not times: every run converged without a failed host
+    for run in (figures['unlimited']['first'], figures['unlimited']['second'], figures['limited']['first'],
+                figures['limited']['second']):
+        assert (run['failed_hosts'], run['converged']) == (0, 4), run
+    first = figures['limited']['first']
+    assert first['k'] == 2 and first['logins'] == 1
+    assert first['floor'] == round((2 - 1) * 2 + figures['unlimited']['first']['seconds'] / 2, 2)
+    assert max(first['calls_per_api'].values()) == 4  # one call of each API per meeting
+    # the second run changes the live stream only (the vendor publishes no live state)
+    assert figures['limited']['second']['changed_per_task'] == {
+        'Activate the meeting': 0, 'Start cloud recording': 0, 'Start the live stream': 4,
+        'Broadcast the keynote speaker': 0}
+    assert 'calls_log' not in first  # the call logs stay out of the JSON
+    assert (out / 'event_scale_rate_limit.png').read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+
+
+def test_the_scale_benchmark_runs_the_plain_play_two_controllers_and_the_event_source(tmp_path):
+    stdout, figures = run_scale(tmp_path / 'scale', 'plain', 'two', 'eda')
+    for words in ('plain play (event_batch=0), limited: wall time (s)',
+                  'two controllers, 2 meetings each, event_batch=2: wall times (s)', 'event source, 4 meetings: logins',
+                  'every channel dropped: all reconnected after (s)'):
+        assert words in stdout
+    assert (figures['plain']['failed_hosts'], figures['plain']['converged']) == (0, 4)
+    assert (figures['two']['failed_hosts'], figures['two']['converged']) == (0, 4)
+    eda = figures['eda']
+    assert (eda['logins'], eda['reconnected_watchers'], eda['failed_watchers']) == (1, 4, 0)
