@@ -5,8 +5,10 @@ import sys
 TESTS = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(TESTS)
 
-# The simulator package (tests/simulator/hwmeeting_sim).
+# The simulator package (tests/simulator/hwmeeting_sim), and the benchmark's
+# scripts, whose scenarios the load tests run small (tests/benchmark).
 sys.path.insert(0, os.path.join(TESTS, 'simulator'))
+sys.path.insert(0, os.path.join(TESTS, 'benchmark'))
 
 # The collection as built and installed by `make collection`; PYTHONPATH
 # already points there under make, this helps a bare `pytest` run.

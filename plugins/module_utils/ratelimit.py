@@ -406,11 +406,7 @@ class Pacer(object):
             return
         with self.store.update(bucket) as raw:
             now = self._clock()
-            state = _load(raw, now)
-            sent = _time(sent_at, now)
-            sent = now if sent is None else sent
-            for kind, limit in limits.items():
-                self._learn(state, kind, limit, sent, now)
+            state, _sent = self._learn_all(raw, limits, sent_at, now)
             self._save(raw, state, now)
 
     def on_throttled(self, bucket, headers, sent_at, waited=0.0):
@@ -425,11 +421,7 @@ class Pacer(object):
         limits = read_headers(headers)
         with self.store.update(bucket) as raw:
             now = self._clock()
-            state = _load(raw, now)
-            sent = _time(sent_at, now)
-            sent = now if sent is None else sent
-            for kind, limit in limits.items():
-                self._learn(state, kind, limit, sent, now)
+            state, sent = self._learn_all(raw, limits, sent_at, now)
             full = sorted(kind for kind, limit in limits.items() if limit.remain == 0)
             if not full:
                 # APIG.0308 names the user (login) policy: the Api header's.
@@ -461,6 +453,17 @@ class Pacer(object):
         return seconds
 
     # --- the arithmetic ------------------------------------------------------------
+
+    def _learn_all(self, raw, limits, sent_at, now):
+        """``(state, sent)``: the state of ``raw`` with what an answer to the
+        call sent at ``sent_at`` said of each window (``limits``, of
+        read_headers), and that send time as stored times are (not after now)."""
+        state = _load(raw, now)
+        sent = _time(sent_at, now)
+        sent = now if sent is None else sent
+        for kind, limit in limits.items():
+            self._learn(state, kind, limit, sent, now)
+        return state, sent
 
     def _learn(self, state, kind, limit, sent, now):
         entry = state['windows'].get(kind)

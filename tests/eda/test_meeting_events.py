@@ -10,7 +10,6 @@ import asyncio
 import json
 import logging
 import os
-import runpy
 import threading
 import time
 
@@ -19,8 +18,6 @@ import pytest
 from hwmeeting_sim import Simulator
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PLUGIN = os.path.join(ROOT, '.build', 'collections', 'ansible_collections', 'hwcloud', 'meeting', 'extensions',
-                      'eda', 'plugins', 'event_source', 'meeting_events.py')
 MEETINGS = os.path.join(ROOT, 'tests', 'simulator', 'demo_meetings.yml')
 KEYNOTE = '914044873'
 HOST_PASSWORD = '118822'
@@ -32,12 +29,6 @@ PUSH_PATH = '/cms/open/websocket/confctl/increment/conn'
 CONTROL_TOKEN = '/v1/mmc/control/conferences/token'
 CEILING = 30.0
 FAST = {'heartbeat_interval': 60, 'reconnect_delay': 0.1, 'max_reconnect_delay': 0.5, 'timeout': 10}
-
-
-@pytest.fixture(scope='module')
-def plugin():
-    assert os.path.exists(PLUGIN), 'run `make collection` first'
-    return runpy.run_path(PLUGIN)
 
 
 @pytest.fixture
@@ -478,11 +469,11 @@ except plugin['MeetingEventsError'] as error:
 '''
 
 
-def test_without_websocket_client_the_source_says_so_in_words():
+def test_without_websocket_client_the_source_says_so_in_words(plugin):
     import subprocess
     import sys
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in sys.path if path))
-    completed = subprocess.run([sys.executable, '-c', WITHOUT_WEBSOCKET % PLUGIN], env=env, capture_output=True,
+    completed = subprocess.run([sys.executable, '-c', WITHOUT_WEBSOCKET % plugin['__file__']], env=env, capture_output=True,
                                text=True, timeout=120, check=False)
     assert completed.stdout.strip() == ('refused: hwcloud.meeting.meeting_events needs the Python library '
                                         'websocket-client where ansible-rulebook runs: python -m pip install '

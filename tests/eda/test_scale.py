@@ -8,10 +8,10 @@ The scenario is the scale benchmark's (tests/benchmark/event_scale.py,
 watch_and_drop), at a small size. Every wait has a ceiling (a failure when
 it passes, never a timing assertion).
 """
-import importlib.util
 import os
 
 from hwmeeting_sim import Simulator
+import event_scale as scale  # tests/benchmark/event_scale.py (tests/conftest.py puts it on the path)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MEETINGS = 12
@@ -19,17 +19,6 @@ LIMIT = 5
 WINDOW = 3.0
 # each phase (every watcher connected, every watcher reconnected) must end within this
 CEILING = 90.0
-
-
-def _event_scale():
-    path = os.path.join(ROOT, 'tests', 'benchmark', 'event_scale.py')
-    spec = importlib.util.spec_from_file_location('hwmeeting_event_scale', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-scale = _event_scale()
 
 
 def test_every_watcher_reconnects_after_a_drop_of_every_channel_under_the_limit(tmp_path):

@@ -8,7 +8,6 @@ how fast something went); gaps are read from the simulator's call log.
 import asyncio
 import gc
 import os
-import runpy
 import threading
 import time
 
@@ -17,8 +16,6 @@ import pytest
 from hwmeeting_sim import Simulator
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PLUGIN = os.path.join(ROOT, '.build', 'collections', 'ansible_collections', 'hwcloud', 'meeting', 'extensions',
-                      'eda', 'plugins', 'event_source', 'meeting_events.py')
 PUSH = '/cms/open/websocket/confctl/increment/conn'
 WS_TOKEN = '/v1/mmc/control/conferences/wsToken'
 CONTROL_TOKEN = '/v1/mmc/control/conferences/token'
@@ -31,12 +28,6 @@ DROPS = 6
 # listing of /proc/self/fd holds one of its own, in both counts). Far below
 # the one descriptor per reconnection (here 60) that a leak leaves.
 FD_SLACK = 2
-
-
-@pytest.fixture(scope='module')
-def plugin():
-    assert os.path.exists(PLUGIN), 'run `make collection` first'
-    return runpy.run_path(PLUGIN)
 
 
 @pytest.fixture

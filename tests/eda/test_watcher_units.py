@@ -11,14 +11,11 @@ it (runpy); its globals (the clock, open_channel) are replaced through its
 functions' __globals__, which is the module's namespace.
 """
 import os
-import runpy
 import threading
 
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PLUGIN = os.path.join(ROOT, '.build', 'collections', 'ansible_collections', 'hwcloud', 'meeting', 'extensions',
-                      'eda', 'plugins', 'event_source', 'meeting_events.py')
 KEYNOTE = '914044873'
 SPEAKER = 'p-speaker'
 
@@ -37,12 +34,6 @@ class Stop(threading.Event):
         if self.looks > 100000:
             raise AssertionError('the watcher spins without reading the channel')
         return super(Stop, self).is_set()
-
-
-@pytest.fixture(scope='module')
-def plugin():
-    assert os.path.exists(PLUGIN), 'run `make collection` first'
-    return runpy.run_path(PLUGIN)
 
 
 @pytest.fixture

@@ -11,25 +11,15 @@
 # variables). No test asserts on wall time: the figures are printed (-s)
 # and written to .build/load/, for reading, not judging.
 # The helpers are those of the scale benchmark (tests/benchmark/event_scale.py).
-import importlib.util
 import json
 import math
 import os
 
+import event_scale as scale  # tests/benchmark/event_scale.py (tests/conftest.py puts it on the path)
 from hwmeeting_sim import Simulator
 
 from .conftest import ROOT
 
-
-def _event_scale():
-    path = os.path.join(ROOT, 'tests', 'benchmark', 'event_scale.py')
-    spec = importlib.util.spec_from_file_location('hwmeeting_event_scale', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-scale = _event_scale()
 
 MEETINGS = int(os.environ.get('HWMEETING_LOAD_MEETINGS', '16'))
 FORKS = int(os.environ.get('HWMEETING_LOAD_FORKS', '8'))

@@ -105,3 +105,22 @@ def participants(entries, mode=0, as_string=False):
 def person(pid, name, broadcast='0', state='0', tel='', mode=0):
     return {'pid': pid, 'mode': mode, 'pinfoMap': {'NAME': name, 'TEL': tel, 'STATE': state, 'VIDEO': '1',
                                                    'MUTE': '0', 'HAND': '0', 'ROLE': '0', 'BROADCAST': broadcast}}
+
+
+class FakeClock(object):
+    """A clock for code that reads the time and sleeps: ``time()``,
+    ``monotonic()`` and ``clock()`` say ``now``, and ``sleep()`` moves it on
+    and records each sleep in ``slept``. No test sleeps for real."""
+
+    def __init__(self, now=1000.0):
+        self.now = now
+        self.slept = []
+
+    def time(self):
+        return self.now
+
+    monotonic = clock = time
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds

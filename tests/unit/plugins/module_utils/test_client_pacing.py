@@ -17,25 +17,10 @@ from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
     build_retry,
 )
 
-from .fakes import ScriptedSession, response
+from .fakes import FakeClock, ScriptedSession, response
 
 MEETING = '914044873'
 REALTIME_API = 'GET %s' % PATH_REALTIME
-
-
-class Clock(object):
-    """time.time for the pacer, moved on only by its sleep."""
-
-    def __init__(self, now=1000.0):
-        self.now = now
-        self.slept = []
-
-    def time(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def limit_headers(remain, limit=2, time_text='1 minute'):
@@ -49,7 +34,7 @@ THROTTLED = {'error_code': 'APIG.0308',
 
 @pytest.fixture
 def clock(monkeypatch):
-    clock = Clock()
+    clock = FakeClock()  # time.time for the pacer, moved on only by its sleep
     # the client stamps its sends with time.time: the pacer's clock
     monkeypatch.setattr('ansible_collections.hwcloud.meeting.plugins.module_utils.client.time.time', clock.time)
     return clock

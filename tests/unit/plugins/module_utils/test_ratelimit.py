@@ -32,6 +32,8 @@ from ansible_collections.hwcloud.meeting.plugins.module_utils.ratelimit import (
 )
 from ansible_collections.hwcloud.meeting.plugins.module_utils.token_cache import TokenCache
 
+from .fakes import FakeClock
+
 API = 'GET /v1/mmc/control/conferences/wsToken'
 SECRET = '223344'  # a host password: a bucket's file name must not give it away
 LOGIN = ('https://meeting.example.test', 'app-1', SECRET)
@@ -41,21 +43,6 @@ ALLENV_HEADER = 'X-APIG-Ratelimit-Api-Allenv'
 
 
 # --- fakes ---------------------------------------------------------------------------
-
-class FakeTime(object):
-    """A clock; sleep() advances it and is recorded."""
-
-    def __init__(self, now=1000.0):
-        self.now = now
-        self.sleeps = []
-
-    def clock(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
 
 class VirtualTime(object):
     """Threads (forks, controllers) that block only in sleep() run one at a
@@ -261,12 +248,12 @@ def test_windows_in_words(window, text):
 # --- pacing one controller ------------------------------------------------------------------
 
 def test_an_unknown_limit_never_waits():
-    clock = FakeTime()
+    clock = FakeClock()
     pacer = make_pacer(clock)
     for _call in range(1000):
         assert pacer.before_call(BUCKET) == 0.0
         pacer.after_call(BUCKET, {'Content-Type': 'application/json'}, clock.now)
-    assert clock.sleeps == [] and clock.now == 1000.0
+    assert clock.slept == [] and clock.now == 1000.0
     assert pacer.last_wait is None
 
 
@@ -278,13 +265,13 @@ def hundred_calls(pacer, clock, gateway, step=0.25):
 
 
 def test_the_101st_call_waits_until_the_oldest_leaves_the_window():
-    clock = FakeTime()
+    clock = FakeClock()
     gateway = FakeGateway(clock.clock)
     pacer = make_pacer(clock)
     hundred_calls(pacer, clock, gateway)          # 1000.0, 1000.25, ..., 1024.75
     clock.now = 1025.0
     assert pacer.before_call(BUCKET) == 35.5      # until 1000.0 + 60 s + the 0.5 s margin
-    assert clock.now == 1060.5 and clock.sleeps == [35.5]
+    assert clock.now == 1060.5 and clock.slept == [35.5]
     assert str(pacer.last_wait) == ('waited 35.5 s for the gateway: GET /v1/mmc/control/conferences/wsToken, '
                                     '100 calls a minute, window full')
     assert pacer.last_wait == ratelimit.Wait(35.5, API, 'api', 100, 60.0, 'window full')
@@ -294,7 +281,7 @@ def test_the_101st_call_waits_until_the_oldest_leaves_the_window():
 
 
 def test_without_a_margin_exactly_one_window():
-    clock = FakeTime()
+    clock = FakeClock()
     gateway = FakeGateway(clock.clock)
     pacer = make_pacer(clock, latency_margin=0)
     hundred_calls(pacer, clock, gateway)
@@ -306,7 +293,7 @@ def test_without_a_margin_exactly_one_window():
 
 
 def test_a_call_with_room_reports_no_wait():
-    clock = FakeTime()
+    clock = FakeClock()
     gateway = FakeGateway(clock.clock)
     pacer = make_pacer(clock)
     hundred_calls(pacer, clock, gateway)
@@ -319,7 +306,7 @@ def test_a_call_with_room_reports_no_wait():
 
 
 def test_a_window_of_a_second_across_all_callers_is_paced_too():
-    clock = FakeTime()
+    clock = FakeClock()
     gateway = FakeGateway(clock.clock, limit=1000, allenv_limit=3, allenv_window=1.0)
     pacer = make_pacer(clock)
     for call in range(3):
@@ -336,7 +323,7 @@ def test_a_window_of_a_second_across_all_callers_is_paced_too():
 
 
 def test_forks_sharing_a_store_share_the_window():
-    clock = FakeTime()
+    clock = FakeClock()
     gateway = FakeGateway(clock.clock, limit=4)
     store = MemoryStore()
     forks = [make_pacer(clock, store) for _fork in range(2)]
@@ -349,7 +336,7 @@ def test_forks_sharing_a_store_share_the_window():
 
 
 def test_remain_tells_what_others_used():
-    clock = FakeTime()
+    clock = FakeClock()
     pacer = make_pacer(clock)
     assert pacer.before_call(BUCKET) == 0.0
     pacer.after_call(BUCKET, headers(5, limit=10), 1000.0)    # 5 used, 1 of them ours: others used 4
@@ -363,7 +350,7 @@ def test_remain_tells_what_others_used():
 
 
 def test_our_own_calls_are_not_counted_as_others():
-    clock = FakeTime()
+    clock = FakeClock()
     pacer = make_pacer(clock)
     pacer.after_call(BUCKET, headers(9, limit=10), 1000.0)   # learns the limit: 1 call, not ours
     for call in range(3):                                   # three forks send before any answer
@@ -379,7 +366,7 @@ def test_our_own_calls_are_not_counted_as_others():
 
 
 def test_the_answer_to_an_older_call_does_not_undo_a_newer_estimate():
-    clock = FakeTime()
+    clock = FakeClock()
     pacer = make_pacer(clock)
     pacer.after_call(BUCKET, headers(99, limit=100), 999.0)
     for call in range(2):
@@ -393,7 +380,7 @@ def test_the_answer_to_an_older_call_does_not_undo_a_newer_estimate():
 
 
 def test_a_changed_limit_replaces_the_old_one():
-    clock = FakeTime()
+    clock = FakeClock()
     pacer = make_pacer(clock, max_wait=None)                 # no bound
     pacer.after_call(BUCKET, headers(0, limit=1), 1000.0)
     pacer.after_call(BUCKET, headers(49, limit=50, window='1 hour'), 1000.0)
@@ -404,7 +391,7 @@ def test_a_changed_limit_replaces_the_old_one():
 
 
 def test_a_clock_set_back_counts_sends_from_the_future_as_now():
-    clock = FakeTime()
+    clock = FakeClock()
     gateway = FakeGateway(clock.clock, limit=2)
     pacer = make_pacer(clock)
     for _call in range(2):
@@ -415,14 +402,14 @@ def test_a_clock_set_back_counts_sends_from_the_future_as_now():
 
 
 def test_waking_up_it_looks_again_since_other_forks_compete():
-    clock = FakeTime()
+    clock = FakeClock()
     store = MemoryStore()
     gateway = FakeGateway(clock.clock, limit=2)
     other = make_pacer(clock, store)
 
     def sleep_while_another_fork_takes_the_room(seconds):
         clock.sleep(seconds)
-        if len(clock.sleeps) == 1:
+        if len(clock.slept) == 1:
             assert other.before_call(BUCKET) == 0.0
     pacer = Pacer(store, 300, clock=clock.clock, sleep=sleep_while_another_fork_takes_the_room,
                   rand=lambda: 0.5)
@@ -431,12 +418,12 @@ def test_waking_up_it_looks_again_since_other_forks_compete():
     paced_call(pacer, gateway)
     clock.now = 1010.0
     assert pacer.before_call(BUCKET) == 51.5                 # 1060.5: taken by the other fork; 1061.5
-    assert clock.sleeps == [50.5, 1.0]
+    assert clock.slept == [50.5, 1.0]
     assert store._states[BUCKET]['sends'] == [1060.5, 1061.5]  # 1001.0 left the window
 
 
 def test_no_lock_is_held_while_sleeping():
-    clock = FakeTime()
+    clock = FakeClock()
     store = MemoryStore()
     free = []
 
@@ -466,12 +453,12 @@ def ten_calls_then_429(clock, pacer):
 
 
 def test_a_429_waits_until_the_window_reopens_plus_a_jitter():
-    clock = FakeTime()
+    clock = FakeClock()
     pacer = make_pacer(clock)
     answer = ten_calls_then_429(clock, pacer)
     # reopens when our oldest (1000.0) leaves: 1060.5; jitter 0.5 x 5 % of a minute
     assert pacer.on_throttled(BUCKET, answer, 1009.0) == 52.5
-    assert clock.sleeps == [52.5] and clock.now == 1062.0
+    assert clock.slept == [52.5] and clock.now == 1062.0
     assert str(pacer.last_wait) == ('waited 52.5 s for the gateway: GET /v1/mmc/control/conferences/wsToken, '
                                     '100 calls a minute, throttled (HTTP 429)')
     # the retry at 1062.0: 1000.0 and 1001.0 have left (the jitter), 1002.0 leaves at 1062.5
@@ -481,20 +468,20 @@ def test_a_429_waits_until_the_window_reopens_plus_a_jitter():
 def test_the_jitter_spreads_forks_throttled_together():
     waits = []
     for rand in (0.0, 0.3, 0.999):
-        clock = FakeTime()
+        clock = FakeClock()
         pacer = make_pacer(clock, rand=lambda value=rand: value)
         waits.append(pacer.on_throttled(BUCKET, ten_calls_then_429(clock, pacer), 1009.0))
     assert waits == [51.0, pytest.approx(51.9), pytest.approx(53.997)]
 
 
 def test_a_429_when_no_call_in_the_window_was_ours_waits_one_window():
-    clock = FakeTime()
+    clock = FakeClock()
     pacer = make_pacer(clock)
     assert pacer.on_throttled(BUCKET, headers(0, limit=100), 1000.0) == 61.5   # 60 s from now + jitter
 
 
 def test_a_429_without_headers_and_no_limit_known():
-    clock = FakeTime()
+    clock = FakeClock()
     pacer = make_pacer(clock)
     pacer.before_call(BUCKET)
     assert pacer.on_throttled(BUCKET, {}, 1000.0) == 61.5   # a window of a minute assumed, + jitter
@@ -504,18 +491,18 @@ def test_a_429_without_headers_and_no_limit_known():
 
 
 def test_forks_wait_out_a_429_without_a_limit_too():
-    clock = FakeTime()
+    clock = FakeClock()
     store = MemoryStore()
     pacer, fork = make_pacer(clock, store), make_pacer(clock, store)
     pacer.before_call(BUCKET)
     with pytest.raises(RateLimitWait):
         Pacer(store, 10, clock=clock.clock, sleep=clock.sleep).on_throttled(BUCKET, {}, 1000.0)
-    assert clock.sleeps == []
+    assert clock.slept == []
     assert fork.before_call(BUCKET) == 60.0                  # blocked until 1000.0 + 60 s
 
 
 def test_a_429_without_remain_0_fills_this_logins_window():
-    clock = FakeTime()
+    clock = FakeClock()
     pacer = make_pacer(clock)
     ten_calls_then_429(clock, pacer)
     pacer.after_call(BUCKET, dict(headers(50, limit=100), **headers(150, 200, '1 second', ALLENV_HEADER)),
@@ -527,7 +514,7 @@ def test_a_429_without_remain_0_fills_this_logins_window():
 
 
 def test_a_429_of_the_window_across_callers():
-    clock = FakeTime()
+    clock = FakeClock()
     pacer = make_pacer(clock)
     for call in range(3):
         clock.now = 1000.0 + call * 0.25
@@ -538,12 +525,12 @@ def test_a_429_of_the_window_across_callers():
 
 
 def test_a_429_that_would_pass_the_bound_raises_without_sleeping():
-    clock = FakeTime()
+    clock = FakeClock()
     pacer = make_pacer(clock, max_wait=30)
     answer = ten_calls_then_429(clock, pacer)
     with pytest.raises(RateLimitWait) as raised:
         pacer.on_throttled(BUCKET, answer, 1009.0)
-    assert clock.sleeps == []
+    assert clock.slept == []
     error = raised.value
     assert (error.api, error.kind, error.limit, error.window, error.waited, error.needed, error.max_wait) \
         == (API, 'api', 100, 60.0, 0.0, 51.0, 30)
@@ -554,32 +541,32 @@ def test_a_429_that_would_pass_the_bound_raises_without_sleeping():
 
 
 def test_the_jitter_is_cut_to_the_bound():
-    clock = FakeTime()
+    clock = FakeClock()
     pacer = make_pacer(clock, max_wait=52)
     assert pacer.on_throttled(BUCKET, ten_calls_then_429(clock, pacer), 1009.0) == 52.0
-    assert clock.sleeps == [52.0]
+    assert clock.slept == [52.0]
 
 
 def test_the_bound_counts_the_earlier_waits_of_the_call():
-    clock = FakeTime()
+    clock = FakeClock()
     pacer = make_pacer(clock, max_wait=60)
     answer = ten_calls_then_429(clock, pacer)
     with pytest.raises(RateLimitWait) as raised:
         pacer.on_throttled(BUCKET, answer, 1009.0, waited=10.0)   # 10 + 51 > 60
-    assert raised.value.waited == 10.0 and clock.sleeps == []
+    assert raised.value.waited == 10.0 and clock.slept == []
 
 
 # --- the bound in before_call -------------------------------------------------------------
 
 def test_before_call_raises_without_sleeping_when_the_window_would_not_reopen_in_time():
-    clock = FakeTime()
+    clock = FakeClock()
     gateway = FakeGateway(clock.clock)
     pacer = make_pacer(clock, max_wait=30)
     hundred_calls(pacer, clock, gateway)
     clock.now = 1025.0
     with pytest.raises(RateLimitWait) as raised:
         pacer.before_call(BUCKET)
-    assert clock.sleeps == []
+    assert clock.slept == []
     error = raised.value
     assert (error.api, error.limit, error.window, error.waited, error.needed) == (API, 100, 60.0, 0.0, 35.5)
     assert error.sentence() == str(error) == (
@@ -591,17 +578,17 @@ def test_before_call_raises_without_sleeping_when_the_window_would_not_reopen_in
 
 
 def test_before_call_counts_what_the_call_already_waited():
-    clock = FakeTime()
+    clock = FakeClock()
     pacer = make_pacer(clock, max_wait=300)
     pacer.after_call(BUCKET, headers(0, limit=1), 1000.0)
     with pytest.raises(RateLimitWait) as raised:
         pacer.before_call(BUCKET, waited=250.0)
     assert raised.value.waited == 250.0 and raised.value.needed == 60.0
-    assert clock.sleeps == []
+    assert clock.slept == []
 
 
 def test_the_bound_covers_waits_after_losing_the_room_to_another_fork():
-    clock = FakeTime()
+    clock = FakeClock()
     store = MemoryStore()
     rival = make_pacer(clock, store)
 
@@ -612,7 +599,7 @@ def test_the_bound_covers_waits_after_losing_the_room_to_another_fork():
     pacer.after_call(BUCKET, headers(0, limit=1), 1000.0)
     with pytest.raises(RateLimitWait) as raised:
         pacer.before_call(BUCKET)
-    assert clock.sleeps == [60.0]                            # the second wait, 60.5 more, would pass 100
+    assert clock.slept == [60.0]                            # the second wait, 60.5 more, would pass 100
     assert raised.value.waited == 60.0 and raised.value.needed == 60.5
 
 
@@ -716,7 +703,7 @@ def pace_files(directory):
 
 
 def test_forks_share_the_file_store(directory):
-    clock = FakeTime()
+    clock = FakeClock()
     gateway = FakeGateway(clock.clock, limit=2)
     first, second = make_pacer(clock, FileStore(directory)), make_pacer(clock, FileStore(directory))
     assert paced_call(first, gateway) == 0.0
@@ -731,7 +718,7 @@ def test_forks_share_the_file_store(directory):
 
 
 def test_the_file_store_is_private(directory):
-    pacer = make_pacer(FakeTime(), FileStore(directory))
+    pacer = make_pacer(FakeClock(), FileStore(directory))
     pacer.before_call(BUCKET)
     pacer.after_call(BUCKET, headers(99), 1000.0)
     assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
@@ -743,7 +730,7 @@ def test_the_file_store_is_private(directory):
 
 
 def test_file_names_say_nothing_of_the_bucket(directory):
-    pacer = make_pacer(FakeTime(), FileStore(directory))
+    pacer = make_pacer(FakeClock(), FileStore(directory))
     pacer.before_call(BUCKET)
     names = ' '.join(os.listdir(directory))
     for part in BUCKET + ('wsToken', 'meeting.example', 'app-1'):
@@ -761,7 +748,7 @@ def test_a_directory_others_can_read_falls_back_to_memory(tmp_path):
     os.chmod(str(shared), 0o755)
     warnings = []
     store = FileStore(str(shared), warn=warnings.append)
-    clock = FakeTime()
+    clock = FakeClock()
     pacer = make_pacer(clock, store)
     pacer.after_call(BUCKET, headers(0, limit=1), 1000.0)
     assert pacer.before_call(BUCKET) == 60.0                 # still paced, in this process
@@ -775,7 +762,7 @@ def test_a_directory_others_can_read_falls_back_to_memory(tmp_path):
 def test_a_failed_write_falls_back_to_memory_with_one_warning(directory, monkeypatch):
     warnings = []
     store = FileStore(directory, warn=warnings.append)
-    clock = FakeTime()
+    clock = FakeClock()
     pacer = make_pacer(clock, store)
 
     def full_disk(source, destination):
@@ -793,7 +780,7 @@ def test_a_failed_write_falls_back_to_memory_with_one_warning(directory, monkeyp
 
 
 def test_a_damaged_file_is_forgotten(directory):
-    clock = FakeTime()
+    clock = FakeClock()
     pacer = make_pacer(clock, FileStore(directory))
     pacer.after_call(BUCKET, headers(0, limit=1), 1000.0)
     path = os.path.join(directory, pace_files(directory)[0])
@@ -807,7 +794,7 @@ def test_a_damaged_file_is_forgotten(directory):
 
 
 def test_the_file_stores_lock_is_free_while_sleeping(directory):
-    clock = FakeTime()
+    clock = FakeClock()
     store = FileStore(directory)
     free = []
 

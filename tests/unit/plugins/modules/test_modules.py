@@ -31,7 +31,7 @@ from ansible_collections.hwcloud.meeting.plugins.modules import (
 )
 
 from ...helpers import run_module, run_module_with_output
-from ..module_utils.fakes import ScriptedSession, response
+from ..module_utils.fakes import FakeClock, ScriptedSession, response
 
 CID = '914044873'
 HOST_PASSWORD = 'host-pw-modules-1'
@@ -163,25 +163,10 @@ def test_flag_wait_times_out_with_a_message(capsys, service, module, key, field,
     assert calls.paths() == [PATH_CONTROL_TOKEN, PATH_REALTIME, path, PATH_REALTIME]
 
 
-class Clock(object):
-    """time for control.py: monotonic() moved on only by sleep()."""
-
-    def __init__(self):
-        self.now = 0.0
-        self.slept = []
-
-    def monotonic(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.slept.append(seconds)
-        self.now += seconds
-
-
 @pytest.mark.parametrize('module, key, field, path, body_key, subject', FLAGS)
 def test_flag_wait_polls_with_a_backoff_until_wait_timeout(capsys, service, monkeypatch, module, key, field,
                                                            path, body_key, subject):
-    clock = Clock()
+    clock = FakeClock(now=0.0)  # time for control.py: monotonic() moved on only by sleep()
     monkeypatch.setattr(control, 'time', clock)
     monkeypatch.setattr(control, 'POLL_FIRST_DELAY', 0.25)
     monkeypatch.setattr(control, 'POLL_MAX_DELAY', 1.0)
