@@ -223,7 +223,7 @@ def test_messages(tmp_path):
                 'is not in progress', 'already cancelled: the meeting is not in progress',
                 'Meeting 914083136 is not in progress', 'MMC.111072006', 'is not in progress (it has ended)',
                 'Meeting 999999999 does not exist', 'MMC.111070009', 'MMC.111072050', 'nobody in the meeting matches',
-                '2 participants match', 'refused the connection: HTTP 403 Forbidden (',
+                '2 participants match', 'refused the connection: HTTP 403 Forbidden, an HTML page',
                 'It does not wait for it either.', 'was not stopped within 2 seconds', 'no answer from',
                 'could not connect to', 'an HTML page, probably from a proxy', 'an empty body',
                 "conference_id must be the meeting ID, digits only (got '9140-44873')",
