@@ -101,6 +101,8 @@ $(ANSIBLE_TEST_TREE): venv collection
 	rm -rf $(BUILD)/ansible-test
 	mkdir -p $(dir $(ANSIBLE_TEST_TREE))
 	cp -a $(INSTALLED) $(ANSIBLE_TEST_TREE)
+	@# the sanity ignore files are left out of the artifact (Galaxy warns of any)
+	cp -a tests/sanity $(ANSIBLE_TEST_TREE)/tests/
 	cd $(ANSIBLE_TEST_TREE) && git init --quiet
 	@# ansible-test bootstraps pip in its venvs with a script it downloads
 	@# from a host we cannot reach; it looks in its cache first.

@@ -128,6 +128,10 @@ class Version(object):
         shutil.rmtree(os.path.dirname(os.path.dirname(os.path.dirname(self.tree))), ignore_errors=True)
         shutil.copytree(os.path.join(self.collections, 'ansible_collections', 'hwcloud', 'meeting'), self.tree,
                         symlinks=True)
+        # the sanity ignore files stay out of the artifact (Galaxy warns of
+        # any): ansible-test finds them in the tree, as `make sanity` puts them
+        shutil.copytree(os.path.join(ROOT, 'tests', 'sanity'), os.path.join(self.tree, 'tests', 'sanity'),
+                        dirs_exist_ok=True)
         self.check(['git', 'init', '--quiet'], cwd=self.tree)
         # ansible-test bootstraps pip in its venvs with a script it would
         # download; put ours where it looks first (as `make sanity` does).
