@@ -1,6 +1,9 @@
 """Run by make before it installs anything: the Python asked for (PYTHON)
 must be new enough for the pinned ansible-core, and .venv must have been made
-by it; a .venv made by another Python is made again.
+by it; a .venv made by another Python is made again. "Made by" means the
+installation (sys.base_prefix) and the version, so that the .venv's own
+python (which a make that puts .venv/bin first on PATH finds as python3)
+counts as the Python that made it.
 
     python tests/utils/check_python.py --floor 3.11 --venv .venv
 
@@ -23,7 +26,7 @@ def main(argv):
                          '%s is Python %s: run make with PYTHON=python3.11 (or newer).\n'
                          % ('.'.join(str(part) for part in floor), sys.executable, version))
         return 2
-    made_by = '%s %s\n' % (os.path.realpath(sys.executable), version)
+    made_by = 'Python %s at %s\n' % (version, os.path.realpath(getattr(sys, 'base_prefix', sys.prefix)))
     record = os.path.join(venv, RECORD)
     if os.path.isdir(venv) and not os.path.islink(venv):
         try:
@@ -38,7 +41,7 @@ def main(argv):
     if not os.path.isdir(venv):
         print('== Creating .venv with %s (Python %s)' % (sys.executable, version))
         import venv as venv_module
-        venv_module.create(venv, with_pip=True)
+        venv_module.create(venv, with_pip=True, symlinks=os.name != 'nt')
     if not os.path.exists(record) or open(record).read() != made_by:
         with open(record, 'w') as handle:
             handle.write(made_by)
