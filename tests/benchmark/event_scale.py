@@ -231,6 +231,17 @@ def batch_floor(unlimited_seconds, k, window):
     return (k - 1) * max(window, unlimited_seconds / k) + unlimited_seconds / k
 
 
+def against_floors(run, unlimited_seconds, k, args):
+    """Put a limited run's floors and its ratios to them into its figures:
+    k batches, the unlimited run's time T, the window and limit of args."""
+    run['k'] = k
+    run['floor'] = round(floor(unlimited_seconds, k, args.window), 2)
+    run['ratio'] = round(run['seconds'] / run['floor'], 3)
+    run['batch_floor'] = round(batch_floor(unlimited_seconds, k, args.window), 2)
+    run['ratio_to_batch_floor'] = round(run['seconds'] / run['batch_floor'], 3)
+    run['api_floor'] = api_floor(run['calls_log'], args.limit, args.window)
+
+
 # --- ansible-playbook ---------------------------------------------------------------
 
 class Run(object):
@@ -441,25 +452,13 @@ class Scale(object):
         self.fresh(sim, limited=True)
         cache = self.cache('limited')
         first = self.event_start(sim, inventory, args.limit, cache)
-        k = math.ceil(args.meetings / float(args.limit))
-        first['k'] = k
-        first['floor'] = round(floor(unlimited['first']['seconds'], k, args.window), 2)
-        first['ratio'] = round(first['seconds'] / first['floor'], 3)
-        first['batch_floor'] = round(batch_floor(unlimited['first']['seconds'], k, args.window), 2)
-        first['ratio_to_batch_floor'] = round(first['seconds'] / first['batch_floor'], 3)
-        first['api_floor'] = api_floor(first['calls_log'], args.limit, args.window)
+        against_floors(first, unlimited['first']['seconds'], math.ceil(args.meetings / float(args.limit)), args)
         if not args.second:
             return {'first': first}
         # the same controller runs it again, once the gateway's windows are empty
         wait_for_empty_windows(sim, args.window)
         second = self.event_start(sim, inventory, args.limit, cache)
-        k2 = batches_needed(second['calls_log'], args.limit)
-        second['k'] = k2
-        second['floor'] = round(floor(unlimited['second']['seconds'], k2, args.window), 2)
-        second['ratio'] = round(second['seconds'] / second['floor'], 3)
-        second['batch_floor'] = round(batch_floor(unlimited['second']['seconds'], k2, args.window), 2)
-        second['ratio_to_batch_floor'] = round(second['seconds'] / second['batch_floor'], 3)
-        second['api_floor'] = api_floor(second['calls_log'], args.limit, args.window)
+        against_floors(second, unlimited['second']['seconds'], batches_needed(second['calls_log'], args.limit), args)
         return {'first': first, 'second': second}
 
     def plain(self, sim, inventory):

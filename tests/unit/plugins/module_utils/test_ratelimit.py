@@ -422,22 +422,31 @@ def test_waking_up_it_looks_again_since_other_forks_compete():
     assert store._states[BUCKET]['sends'] == [1060.5, 1061.5]  # 1001.0 left the window
 
 
-def test_no_lock_is_held_while_sleeping():
+def lock_free_at_each_sleep(store, lock_is_free):
+    """Make the pacer wait twice (a full window, then a 429): at each of its
+    sleeps, whether lock_is_free() found the store's lock free."""
     clock = FakeClock()
-    store = MemoryStore()
     free = []
 
     def sleep(seconds):
-        acquired = store._lock.acquire(False)  # False if the pacer slept holding it
-        if acquired:
-            store._lock.release()
-        free.append(acquired)
+        free.append(lock_is_free())
         clock.sleep(seconds)
     pacer = Pacer(store, 300, clock=clock.clock, sleep=sleep, rand=lambda: 0.5)
     pacer.after_call(BUCKET, headers(0, limit=1), 1000.0)
     pacer.before_call(BUCKET)
     pacer.on_throttled(BUCKET, headers(0, limit=1), 1060.0)
-    assert free == [True, True]
+    return free
+
+
+def test_no_lock_is_held_while_sleeping():
+    store = MemoryStore()
+
+    def lock_is_free():
+        acquired = store._lock.acquire(False)  # False if the pacer slept holding it
+        if acquired:
+            store._lock.release()
+        return acquired
+    assert lock_free_at_each_sleep(store, lock_is_free) == [True, True]
 
 
 # --- a 429 ----------------------------------------------------------------------------------
@@ -794,24 +803,15 @@ def test_a_damaged_file_is_forgotten(directory):
 
 
 def test_the_file_stores_lock_is_free_while_sleeping(directory):
-    clock = FakeClock()
-    store = FileStore(directory)
-    free = []
-
-    def sleep(seconds):
+    def lock_is_free():
         locks = [name for name in os.listdir(directory) if name.endswith('.pace.lock')]
         handle = os.open(os.path.join(directory, locks[0]), os.O_RDWR)
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises if a fork held it
-            free.append(True)
+            return True
         finally:
             os.close(handle)
-        clock.sleep(seconds)
-    pacer = Pacer(store, 300, clock=clock.clock, sleep=sleep, rand=lambda: 0.5)
-    pacer.after_call(BUCKET, headers(0, limit=1), 1000.0)
-    pacer.before_call(BUCKET)
-    pacer.on_throttled(BUCKET, headers(0, limit=1), 1060.0)
-    assert free == [True, True]
+    assert lock_free_at_each_sleep(FileStore(directory), lock_is_free) == [True, True]
 
 
 def _age(path, seconds):
