@@ -100,9 +100,12 @@ def _json_value(value):
     return value
 
 
+def _decoded(value):
+    return value.decode('utf-8', 'replace') if isinstance(value, bytes) else str(value or '')
+
+
 def _text_of(value, limit=120):
-    text = value.decode('utf-8', 'replace') if isinstance(value, bytes) else str(value or '')
-    return ' '.join(text.split())[:limit]
+    return ' '.join(_decoded(value).split())[:limit]
 
 
 class PushChannel(object):
@@ -176,8 +179,7 @@ class PushChannel(object):
                 url, timeout=self.timeout, sslopt=self._ssl_options(), header=['User-Agent: %s' % USER_AGENT],
                 suppress_origin=True, enable_multithread=False)
         except websocket.WebSocketBadStatusException as error:
-            body = getattr(error, 'resp_body', b'') or b''
-            body = body.decode('utf-8', 'replace') if isinstance(body, bytes) else str(body)
+            body = _decoded(getattr(error, 'resp_body', b''))
             # an HTML page by its title, as the HTTP calls say it
             raise PushError('the push server %s refused the connection: HTTP %s%s%s' % (
                 self.server, error.status_code, ' %s' % error.status_message if error.status_message else '',
