@@ -81,10 +81,17 @@ class Version(object):
         self.bin = os.path.join(self.venv, 'bin')
         self.collections = os.path.join(self.base, 'collections')
         self.tree = os.path.join(self.base, 'ansible-test', 'ansible_collections', 'hwcloud', 'meeting')
+        # ansible-test keeps its venvs and its pip bootstrap under
+        # ~/.ansible/test, one path for every ansible-core: two versions
+        # creating the same import venv at once crash pip (seen on a fresh
+        # machine). Each version's ansible-test gets a home of its own.
+        self.home = os.path.join(self.base, 'home')
         self.log = log
 
-    def env(self):
+    def env(self, own_home=False):
         env = dict(os.environ)
+        if own_home:
+            env['HOME'] = self.home
         env.update({
             'PATH': self.bin + os.pathsep + env.get('PATH', ''),
             'ANSIBLE_COLLECTIONS_PATH': self.collections,
@@ -96,15 +103,17 @@ class Version(object):
         env.pop('PYTHONHOME', None)
         return env
 
-    def run(self, command, cwd=ROOT):
-        """Run ``command``, its output to this version's log; return its exit code."""
+    def run(self, command, cwd=ROOT, own_home=False):
+        """Run ``command``, its output to this version's log; return its exit
+        code. ``own_home``: with HOME set to this version's own directory (for
+        ansible-test, whose caches live in the home)."""
         with open(self.log, 'a') as log:
-            log.write('\n$ %s\n' % ' '.join(command))
+            log.write('\n$ %s%s\n' % ('HOME=%s ' % self.home if own_home else '', ' '.join(command)))
             log.flush()
-            return subprocess.call(command, cwd=cwd, env=self.env(), stdout=log, stderr=subprocess.STDOUT)
+            return subprocess.call(command, cwd=cwd, env=self.env(own_home), stdout=log, stderr=subprocess.STDOUT)
 
-    def check(self, command, cwd=ROOT):
-        rc = self.run(command, cwd=cwd)
+    def check(self, command, cwd=ROOT, own_home=False):
+        rc = self.run(command, cwd=cwd, own_home=own_home)
         if rc != 0:
             raise RuntimeError('%s exited %s (see %s)' % (' '.join(command[:3]), rc, self.log))
 
@@ -135,13 +144,15 @@ class Version(object):
         self.check(['git', 'init', '--quiet'], cwd=self.tree)
         # ansible-test bootstraps pip in its venvs with a script it would
         # download; put ours where it looks first (as `make sanity` does).
-        self.check([os.path.join(self.bin, 'python'), os.path.join(ROOT, 'tests', 'utils', 'install_get_pip.py')])
+        os.makedirs(self.home, exist_ok=True)
+        self.check([os.path.join(self.bin, 'python'), os.path.join(ROOT, 'tests', 'utils', 'install_get_pip.py')],
+                   own_home=True)
 
     def sanity(self):
         """ansible-test sanity of this version: (passed, failed, rc)."""
         start = os.path.getsize(self.log)
         rc = self.run([os.path.join(self.bin, 'ansible-test'), 'sanity', '--local', '--python', PYTHON],
-                      cwd=self.tree)
+                      cwd=self.tree, own_home=True)
         with open(self.log) as handle:
             handle.seek(start)
             output = handle.read()
