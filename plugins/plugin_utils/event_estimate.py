@@ -1,0 +1,125 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, hwcloud.meeting contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""How long an event start takes at least (the preflight, event_check).
+
+Two things bound it, and the larger wins:
+- the gateway: each meeting makes one call of each API in a first
+  event_start (tests/integration/test_call_counts.py pins it), and the
+  gateway takes ``limit`` calls of one API a ``window``; event_start goes in
+  batches of ``batch`` meetings, each through every step, and a batch whose
+  calls fill the windows waits for them to reopen;
+- the controller: ``meeting_seconds`` is what one meeting's steps cost the
+  controller when nothing waits (Ansible's forks share its cores: a batch of
+  ``b`` meetings takes about ``b x meeting_seconds``, whatever the forks).
+
+So, with ``k`` batches and ``T_b`` the controller's time for a batch, the
+floor is ``(k - 1) x max(window x windows per batch, T_b) + T_last``, the
+formula of the benchmark's floor (tests/benchmark/event_scale.py,
+docs/benchmark.md), where a batch needs ``ceil(b x calls / limit)`` windows.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import math
+
+# The gateway's documented limit, when the run learnt none from its headers.
+DOCUMENTED_LIMIT = 100
+DOCUMENTED_WINDOW = 60.0
+
+
+class EstimateError(ValueError):
+    """Input the estimate cannot use, in one sentence."""
+
+
+def _positive(name, value, integer=False):
+    try:
+        number = int(value) if integer else float(value)
+    except (TypeError, ValueError):
+        raise EstimateError('%s must be a number (got %r)' % (name, value))
+    if number <= 0 or (integer and number != float(value)):
+        raise EstimateError('%s must be %s greater than 0 (got %r)' % (
+            name, 'a whole number' if integer else 'a number', value))
+    return number
+
+
+def batches(meetings, batch):
+    """Sizes of event_start's batches (``batch`` 0 or None: one batch)."""
+    size = batch if batch and batch < meetings else meetings
+    full, rest = divmod(meetings, size)
+    return [size] * full + ([rest] if rest else [])
+
+
+def floor_seconds(meetings, limit, window, batch, meeting_seconds, calls=1):
+    """The least wall time of event_start over ``meetings`` meetings."""
+    meetings = _positive('the number of meetings', meetings, integer=True)
+    limit = _positive('the gateway\'s limit', limit, integer=True)
+    window = _positive('the gateway\'s window', window)
+    meeting_seconds = _positive('the seconds a meeting takes', meeting_seconds)
+    sizes = batches(meetings, int(batch or 0))
+    total = 0.0
+    for index, size in enumerate(sizes):
+        controller = size * meeting_seconds
+        windows = int(math.ceil(size * calls / float(limit)))
+        # within a batch: the calls past the first window wait for the next ones
+        gateway = (windows - 1) * window + controller / windows
+        busy = max(controller, gateway)
+        if index < len(sizes) - 1:
+            # the next batch finds the windows open again once they reopen
+            busy = max(busy, windows * window)
+        total += busy
+    return total
+
+
+def _minutes_text(seconds):
+    minutes = seconds / 60.0
+    if minutes < 1:
+        return 'less than a minute'
+    if minutes < 10:
+        return '%.1f minutes' % minutes
+    return '%d minutes' % int(math.ceil(minutes))
+
+
+def _per(window):
+    if window == 60:
+        return 'a minute'
+    if window == 1:
+        return 'a second'
+    return 'every %g seconds' % window
+
+
+def start_by(event_time, seconds):
+    """'08:50' for an event at '09:00' that takes 9.5 minutes: the event
+    time less the whole minutes the start takes, rounded up."""
+    try:
+        at = datetime.datetime.strptime(str(event_time).strip(), '%H:%M')
+    except ValueError:
+        raise EstimateError("event_time must be a time of day as HH:MM, such as 09:00 (got '%s')" % event_time)
+    start = at - datetime.timedelta(minutes=int(math.ceil(seconds / 60.0)))
+    return start.strftime('%H:%M')
+
+
+def estimate(meetings, meeting_seconds, limit=None, window=None, batch=100, event_time=None, calls=1):
+    """A dict: ``seconds`` (the floor), ``limit``, ``window``, ``learnt``
+    (whether the limit came from the gateway's headers), ``batches``,
+    ``start_by`` (HH:MM, or None) and ``sentence``."""
+    learnt = bool(limit and window)
+    limit = limit if learnt else DOCUMENTED_LIMIT
+    window = window if learnt else DOCUMENTED_WINDOW
+    seconds = floor_seconds(meetings, limit, window, batch, meeting_seconds, calls)
+    by = start_by(event_time, seconds) if event_time not in (None, '') else None
+    source = "the gateway's" if learnt else "the gateway's documented"
+    sentence = '%d meeting%s: at least %s at %s %d calls of an API %s; ' % (
+        meetings, '' if meetings == 1 else 's', _minutes_text(seconds), source, limit, _per(window))
+    if by:
+        sentence += 'start by %s for %s.' % (by, str(event_time).strip())
+    else:
+        sentence += 'start it at least %d minute%s before the event (event_time=HH:MM says when).' % (
+            int(math.ceil(seconds / 60.0)), '' if seconds <= 60 else 's')
+    return dict(seconds=round(seconds, 1), limit=limit, window=window, learnt=learnt,
+                batches=len(batches(int(meetings), int(batch or 0))), start_by=by, sentence=sentence)

@@ -1,0 +1,78 @@
+# The preflight's estimate of how long event_start takes at least: the
+# gateway's windows against the controller's time, per batch.
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.hwcloud.meeting.plugins.plugin_utils.event_estimate import (
+    EstimateError,
+    batches,
+    estimate,
+    floor_seconds,
+    start_by,
+)
+
+
+def test_batches_of_the_runbook():
+    assert batches(250, 100) == [100, 100, 50]
+    assert batches(200, 100) == [100, 100]
+    assert batches(30, 100) == [30]
+    assert batches(30, 0) == [30]  # event_batch 0: one batch
+
+
+def test_the_floor_is_the_benchmarks_for_batches_shorter_than_a_window():
+    # (k - 1) x max(W, T/k) + T/k: 200 meetings at 0.5 s each, batches of 100
+    assert floor_seconds(200, 100, 60, 100, 0.5) == pytest.approx(60 + 50)
+    # a batch of 75 s: the next one waits for it, not for the window
+    assert floor_seconds(200, 100, 60, 100, 0.75) == pytest.approx(75 + 75)
+    # 1000 meetings: nine windows, then the last batch
+    assert floor_seconds(1000, 100, 60, 100, 0.6) == pytest.approx(9 * 60 + 60)
+
+
+def test_a_batch_longer_than_a_window_is_its_own_floor():
+    assert floor_seconds(300, 100, 60, 100, 1.0) == pytest.approx(3 * 100)
+
+
+def test_one_batch_larger_than_the_limit_waits_for_windows_within_it():
+    # 250 calls of an API at 100 a minute: the last 50 wait two windows
+    assert floor_seconds(250, 100, 60, 0, 0.1) == pytest.approx(2 * 60 + 25 / 3.0)
+    # two calls of an API a meeting halve what a window takes
+    assert floor_seconds(100, 100, 60, 100, 0.1, calls=2) == pytest.approx(60 + 5)
+
+
+def test_a_small_event_is_the_controllers_time_alone():
+    assert floor_seconds(10, 100, 60, 100, 0.5) == pytest.approx(5)
+
+
+def test_the_sentence_with_an_event_time():
+    result = estimate(1000, 0.6, limit=100, window=60, batch=100, event_time='09:00')
+    assert result['sentence'] == ("1000 meetings: at least 10 minutes at the gateway's 100 calls of an API a "
+                                  "minute; start by 08:50 for 09:00.")
+    assert (result['seconds'], result['batches'], result['start_by'], result['learnt']) == (600.0, 10, '08:50', True)
+
+
+def test_without_a_learnt_limit_the_documented_one_is_said_so():
+    result = estimate(200, 0.75)
+    assert result['sentence'] == ("200 meetings: at least 2.5 minutes at the gateway's documented 100 calls of an "
+                                  "API a minute; start it at least 3 minutes before the event (event_time=HH:MM "
+                                  "says when).")
+    assert result['learnt'] is False
+
+
+def test_start_by_rounds_the_start_up_to_whole_minutes():
+    assert start_by('09:00', 9.5 * 60) == '08:50'
+    assert start_by('09:00', 60) == '08:59'
+    assert start_by(' 00:05 ', 600) == '23:55'
+
+
+@pytest.mark.parametrize('arguments, words', [
+    (dict(meetings=0, meeting_seconds=1), 'the number of meetings must be a whole number greater than 0'),
+    (dict(meetings=10, meeting_seconds=-1), 'the seconds a meeting takes must be a number greater than 0'),
+    (dict(meetings=10, meeting_seconds='x'), 'the seconds a meeting takes must be a number'),
+    (dict(meetings=10, meeting_seconds=1, event_time='9 am'), 'event_time must be a time of day as HH:MM'),
+])
+def test_bad_input_is_one_sentence(arguments, words):
+    with pytest.raises(EstimateError) as caught:
+        estimate(**arguments)
+    assert str(caught.value).startswith(words)
