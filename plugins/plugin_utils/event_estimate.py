@@ -123,3 +123,46 @@ def estimate(meetings, meeting_seconds, limit=None, window=None, batch=100, even
             int(math.ceil(seconds / 60.0)), '' if seconds <= 60 else 's')
     return dict(seconds=round(seconds, 1), limit=limit, window=window, learnt=learnt,
                 batches=len(batches(int(meetings), int(batch or 0))), start_by=by, sentence=sentence)
+
+
+# What one step of an event start costs the controller, in checks of the
+# preflight: both are a task of one of the collection's modules through the
+# same forks, but a step of event_start makes more calls, and its record and
+# broadcast steps read the push. Measured with `make bench` (docs/benchmark.md,
+# "The preflight's estimate").
+STEP_FACTOR = 1.0
+
+
+def estimate_from_run(checked, began, batch=100, steps=4, event_time=None):
+    """The estimate from a preflight's run: ``checked``, one dict per meeting
+    in inventory order with ``done`` (when its check ended, seconds since the
+    epoch) and ``gateway_limit`` (the module's, or None); ``began``: when the
+    checks began. The controller's time per meeting comes from the first
+    batch, which the gateway did not hold back (one call of the details per
+    meeting, a batch no larger than the limit)."""
+    if not checked:
+        raise EstimateError('there are no meetings to estimate for')
+    steps = _positive('the steps of an event start', steps, integer=True)
+    try:
+        began = float(began)
+    except (TypeError, ValueError):
+        raise EstimateError('began must be a time in seconds since the epoch (got %r)' % (began,))
+    first = checked[:batches(len(checked), int(batch or 0))[0]]
+    done = []
+    for meeting in first:
+        try:
+            done.append(float(meeting.get('done')))
+        except (TypeError, ValueError):
+            continue
+    if not done:
+        raise EstimateError("no meeting of the first batch noted when its check ended, so the controller's time "
+                            "per meeting is unknown")
+    check_seconds = max(0.001, (max(done) - began) / len(first))
+    meeting_seconds = check_seconds * steps * STEP_FACTOR
+    limits = [meeting['gateway_limit'] for meeting in checked if isinstance(meeting.get('gateway_limit'), dict)]
+    # the strictest the gateway said, should the answers differ
+    learnt = min(limits, key=lambda item: float(item.get('limit') or 0) / float(item.get('window') or 1)) \
+        if limits else {}
+    result = estimate(len(checked), meeting_seconds, learnt.get('limit'), learnt.get('window'), batch, event_time)
+    result['meeting_seconds'] = round(meeting_seconds, 3)
+    return result

@@ -6,9 +6,11 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.hwcloud.meeting.plugins.plugin_utils.event_estimate import (
+    STEP_FACTOR,
     EstimateError,
     batches,
     estimate,
+    estimate_from_run,
     floor_seconds,
     start_by,
 )
@@ -76,3 +78,36 @@ def test_bad_input_is_one_sentence(arguments, words):
     with pytest.raises(EstimateError) as caught:
         estimate(**arguments)
     assert str(caught.value).startswith(words)
+
+
+def checked(count, began=1000.0, seconds_each=0.25, batch=100, limit=None):
+    """A preflight's run: the first batch's checks end one after another."""
+    meetings = []
+    for index in range(count):
+        done = began + seconds_each * (index % batch + 1) + 60 * (index // batch)
+        meetings.append({'done': done, 'gateway_limit': limit})
+    return meetings
+
+
+def test_the_controllers_time_comes_from_the_first_batch_of_the_preflight():
+    limit = {'limit': 100, 'window': 60.0}
+    result = estimate_from_run(checked(200, limit=limit), 1000.0, batch=100, steps=4, event_time='09:00')
+    # 0.25 s a check, four steps: a meeting of event_start costs 1 s; batches of 100 s
+    assert result['meeting_seconds'] == pytest.approx(1.0 * STEP_FACTOR)
+    assert result['seconds'] == pytest.approx(floor_seconds(200, 100, 60, 100, 1.0 * STEP_FACTOR), abs=0.1)
+    assert result['learnt'] is True and result['limit'] == 100
+
+
+def test_the_strictest_limit_the_gateway_said_wins():
+    meetings = checked(4, limit={'limit': 100, 'window': 60.0})
+    meetings[2]['gateway_limit'] = {'limit': 50, 'window': 60.0}
+    meetings[3]['gateway_limit'] = None
+    assert estimate_from_run(meetings, 1000.0)['limit'] == 50
+
+
+def test_without_a_finished_check_there_is_no_estimate():
+    with pytest.raises(EstimateError) as caught:
+        estimate_from_run([{'done': None, 'gateway_limit': None}], 1000.0)
+    assert "controller's time per meeting is unknown" in str(caught.value)
+    with pytest.raises(EstimateError):
+        estimate_from_run([], 1000.0)
