@@ -16,8 +16,8 @@ description:
     C(hwcloud.meeting.event_start) will take for the same meetings, and when to start it.
   - "Two things bound an event start, and the larger wins: the gateway's limit of calls of one API a window (each
     meeting makes one call of each API in a first start; learnt from the gateway's headers in the same run, else
-    the documented 100 a minute), and the controller's time per meeting, measured from the preflight's own first
-    batch and scaled to the steps of an event start (docs/benchmark.md has the factor's measurement)."
+    the documented 100 a minute), and the controller's time for a round of O(forks) meetings, measured from the
+    preflight's own first batch and scaled to the steps of an event start (docs/benchmark.md has the factor's measurement)."
   - It reads only what the preflight's tasks registered; it never calls the meeting service.
 options:
   _input:
@@ -32,6 +32,10 @@ options:
   began:
     description: When the preflight's checks began (seconds since the epoch).
     type: float
+    required: true
+  forks:
+    description: The run's forks (C(ansible_forks)); event_start is taken to run with as many.
+    type: int
     required: true
   batch:
     description: The runbooks' batch size (C(event_batch); 0 for one batch).
@@ -59,7 +63,7 @@ EXAMPLES = r'''
   ansible.builtin.debug:
     msg: >-
       {{ (hostvars | hwcloud.meeting.event_estimate(ansible_play_hosts_all, began=event_check_began | float,
-          batch=100, event_time='09:00')).sentence }}
+          forks=ansible_forks, batch=100, event_time='09:00')).sentence }}
   run_once: true
 '''
 
@@ -83,8 +87,9 @@ _value:
     batches:
       description: How many batches the event start makes.
       type: int
-    meeting_seconds:
-      description: The controller's time per meeting of an event start, as measured.
+    round_seconds:
+      description: The controller's time for a round of O(forks) meetings through an event start's steps, as
+        measured.
       type: float
     start_by:
       description: When to start for O(event_time) (HH:MM), or V(null).
@@ -107,7 +112,7 @@ def _get(variables, name):
         return None
 
 
-def event_estimate(hostvars, meetings, began, batch=100, steps=4, registered='check_meeting',
+def event_estimate(hostvars, meetings, began, forks, batch=100, steps=4, registered='check_meeting',
                    done='event_check_done', event_time=None):
     if not isinstance(meetings, (list, tuple)) or not meetings:
         raise AnsibleFilterError('event_estimate: meetings must be a list of host names, not empty')
@@ -121,7 +126,7 @@ def event_estimate(hostvars, meetings, began, batch=100, steps=4, registered='ch
         limit = result.get('gateway_limit') if isinstance(result, dict) else None
         checked.append({'done': _get(variables, done), 'gateway_limit': limit if isinstance(limit, dict) else None})
     try:
-        return estimate_from_run(checked, began, batch=batch, steps=steps, event_time=event_time)
+        return estimate_from_run(checked, began, forks, batch=batch, steps=steps, event_time=event_time)
     except EstimateError as error:
         raise AnsibleFilterError('event_estimate: %s' % error)
 

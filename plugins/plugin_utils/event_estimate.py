@@ -11,14 +11,15 @@ Two things bound it, and the larger wins:
   gateway takes ``limit`` calls of one API a ``window``; event_start goes in
   batches of ``batch`` meetings, each through every step, and a batch whose
   calls fill the windows waits for them to reopen;
-- the controller: ``meeting_seconds`` is what one meeting's steps cost the
-  controller when nothing waits (Ansible's forks share its cores: a batch of
-  ``b`` meetings takes about ``b x meeting_seconds``, whatever the forks).
+- the controller: Ansible runs ``forks`` meetings at once, each through
+  every step; ``round_seconds`` is what one such round takes when nothing
+  waits for the gateway, so a batch of ``b`` meetings takes
+  ``T_b = ceil(b / forks) x round_seconds``.
 
-So, with ``k`` batches and ``T_b`` the controller's time for a batch, the
-floor is ``(k - 1) x max(window x windows per batch, T_b) + T_last``, the
-formula of the benchmark's floor (tests/benchmark/event_scale.py,
-docs/benchmark.md), where a batch needs ``ceil(b x calls / limit)`` windows.
+So, with ``k`` batches, the floor is ``(k - 1) x max(window x windows per
+batch, T_b) + T_last``, the formula of the benchmark's floor
+(tests/benchmark/event_scale.py, docs/benchmark.md), where a batch needs
+``ceil(b x calls / limit)`` windows.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -55,16 +56,17 @@ def batches(meetings, batch):
     return [size] * full + ([rest] if rest else [])
 
 
-def floor_seconds(meetings, limit, window, batch, meeting_seconds, calls=1):
+def floor_seconds(meetings, limit, window, batch, round_seconds, forks, calls=1):
     """The least wall time of event_start over ``meetings`` meetings."""
     meetings = _positive('the number of meetings', meetings, integer=True)
-    limit = _positive('the gateway\'s limit', limit, integer=True)
-    window = _positive('the gateway\'s window', window)
-    meeting_seconds = _positive('the seconds a meeting takes', meeting_seconds)
+    limit = _positive("the gateway's limit", limit, integer=True)
+    window = _positive("the gateway's window", window)
+    round_seconds = _positive('the seconds a round of meetings takes', round_seconds)
+    forks = _positive('forks', forks, integer=True)
     sizes = batches(meetings, int(batch or 0))
     total = 0.0
     for index, size in enumerate(sizes):
-        controller = size * meeting_seconds
+        controller = math.ceil(size / float(forks)) * round_seconds
         windows = int(math.ceil(size * calls / float(limit)))
         # within a batch: the calls past the first window wait for the next ones
         gateway = (windows - 1) * window + controller / windows
@@ -104,14 +106,14 @@ def start_by(event_time, seconds):
     return start.strftime('%H:%M')
 
 
-def estimate(meetings, meeting_seconds, limit=None, window=None, batch=100, event_time=None, calls=1):
+def estimate(meetings, round_seconds, forks, limit=None, window=None, batch=100, event_time=None, calls=1):
     """A dict: ``seconds`` (the floor), ``limit``, ``window``, ``learnt``
     (whether the limit came from the gateway's headers), ``batches``,
     ``start_by`` (HH:MM, or None) and ``sentence``."""
     learnt = bool(limit and window)
     limit = limit if learnt else DOCUMENTED_LIMIT
     window = window if learnt else DOCUMENTED_WINDOW
-    seconds = floor_seconds(meetings, limit, window, batch, meeting_seconds, calls)
+    seconds = floor_seconds(meetings, limit, window, batch, round_seconds, forks, calls)
     by = start_by(event_time, seconds) if event_time not in (None, '') else None
     source = "the gateway's" if learnt else "the gateway's documented"
     sentence = '%d meeting%s: at least %s at %s %d calls of an API %s; ' % (
@@ -127,22 +129,24 @@ def estimate(meetings, meeting_seconds, limit=None, window=None, batch=100, even
 
 # What one step of an event start costs the controller, in checks of the
 # preflight: both are a task of one of the collection's modules through the
-# same forks, but a step of event_start makes more calls, and its record and
-# broadcast steps read the push. Measured with `make bench` (docs/benchmark.md,
-# "The preflight's estimate").
-STEP_FACTOR = 1.0
+# same forks, but a step of event_start makes more calls, writes, and its
+# record and broadcast steps open the push and wait on it. Measured with
+# tests/benchmark/preflight.py (docs/benchmark.md, "The preflight's estimate").
+STEP_FACTOR = 2.8
 
 
-def estimate_from_run(checked, began, batch=100, steps=4, event_time=None):
+def estimate_from_run(checked, began, forks, batch=100, steps=4, event_time=None):
     """The estimate from a preflight's run: ``checked``, one dict per meeting
     in inventory order with ``done`` (when its check ended, seconds since the
     epoch) and ``gateway_limit`` (the module's, or None); ``began``: when the
-    checks began. The controller's time per meeting comes from the first
-    batch, which the gateway did not hold back (one call of the details per
-    meeting, a batch no larger than the limit)."""
+    checks began; ``forks``: the run's. The controller's time comes from the
+    first batch, which the gateway did not hold back (one call of the details
+    per meeting, a batch no larger than the limit): its rounds of ``forks``
+    checks, scaled to the ``steps`` of an event start."""
     if not checked:
         raise EstimateError('there are no meetings to estimate for')
     steps = _positive('the steps of an event start', steps, integer=True)
+    forks = _positive('forks', forks, integer=True)
     try:
         began = float(began)
     except (TypeError, ValueError):
@@ -157,12 +161,13 @@ def estimate_from_run(checked, began, batch=100, steps=4, event_time=None):
     if not done:
         raise EstimateError("no meeting of the first batch noted when its check ended, so the controller's time "
                             "per meeting is unknown")
-    check_seconds = max(0.001, (max(done) - began) / len(first))
-    meeting_seconds = check_seconds * steps * STEP_FACTOR
+    check_round = max(0.001, (max(done) - began) / math.ceil(len(first) / float(forks)))
+    round_seconds = check_round * steps * STEP_FACTOR
     limits = [meeting['gateway_limit'] for meeting in checked if isinstance(meeting.get('gateway_limit'), dict)]
     # the strictest the gateway said, should the answers differ
     learnt = min(limits, key=lambda item: float(item.get('limit') or 0) / float(item.get('window') or 1)) \
         if limits else {}
-    result = estimate(len(checked), meeting_seconds, learnt.get('limit'), learnt.get('window'), batch, event_time)
-    result['meeting_seconds'] = round(meeting_seconds, 3)
+    result = estimate(len(checked), round_seconds, forks, learnt.get('limit'), learnt.get('window'), batch,
+                      event_time)
+    result['round_seconds'] = round(round_seconds, 2)
     return result
