@@ -16,10 +16,11 @@ Two things bound it, and the larger wins:
   waits for the gateway, so a batch of ``b`` meetings takes
   ``T_b = ceil(b / forks) x round_seconds``.
 
-So, with ``k`` batches, the floor is ``(k - 1) x max(window x windows per
-batch, T_b) + T_last``, the formula of the benchmark's floor
-(tests/benchmark/event_scale.py, docs/benchmark.md), where a batch needs
-``ceil(b x calls / limit)`` windows.
+A batch starts when the one before it is done and the gateway's window has
+room for its calls. For batches of the limit that is the benchmark's floor
+``(k - 1) x max(window, T_b) + T_last`` (tests/benchmark/event_scale.py,
+docs/benchmark.md); smaller batches share a window, and a batch whose calls
+pass the limit waits for the window within itself.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -63,19 +64,22 @@ def floor_seconds(meetings, limit, window, batch, round_seconds, forks, calls=1)
     window = _positive("the gateway's window", window)
     round_seconds = _positive('the seconds a round of meetings takes', round_seconds)
     forks = _positive('forks', forks, integer=True)
-    sizes = batches(meetings, int(batch or 0))
-    total = 0.0
-    for index, size in enumerate(sizes):
+    # Each batch (or, when its calls of an API pass the limit, each part of
+    # it that the limit takes at once) starts when the previous one is done
+    # and the window has room for its calls: calls counted when the batch
+    # starts, which is when a step's calls leave, within the batch's time.
+    sent = []  # (when, calls) of the parts started
+    now = 0.0
+    for size in batches(meetings, int(batch or 0)):
         controller = math.ceil(size / float(forks)) * round_seconds
-        windows = int(math.ceil(size * calls / float(limit)))
-        # within a batch: the calls past the first window wait for the next ones
-        gateway = (windows - 1) * window + controller / windows
-        busy = max(controller, gateway)
-        if index < len(sizes) - 1:
-            # the next batch finds the windows open again once they reopen
-            busy = max(busy, windows * window)
-        total += busy
-    return total
+        parts = int(math.ceil(size * calls / float(limit)))
+        for part in range(parts):
+            part_calls = min(limit, size * calls - part * limit)
+            while sum(count for at, count in sent if at > now - window) + part_calls > limit:
+                now = min(at for at, count in sent if at > now - window) + window
+            sent.append((now, part_calls))
+            now += controller / parts
+    return now
 
 
 def _minutes_text(seconds):
@@ -132,7 +136,7 @@ def estimate(meetings, round_seconds, forks, limit=None, window=None, batch=100,
 # same forks, but a step of event_start makes more calls, writes, and its
 # record and broadcast steps open the push and wait on it. Measured with
 # tests/benchmark/preflight.py (docs/benchmark.md, "The preflight's estimate").
-STEP_FACTOR = 2.8
+STEP_FACTOR = 0.9
 
 
 def estimate_from_run(checked, began, forks, batch=100, steps=4, event_time=None):

@@ -113,3 +113,10 @@ def test_without_a_finished_check_there_is_no_estimate():
     assert "controller's time per meeting is unknown" in str(caught.value)
     with pytest.raises(EstimateError):
         estimate_from_run([], 1000.0, 5)
+
+
+def test_small_batches_share_a_window():
+    # 6 meetings in batches of 3 at 50 calls a minute: no batch waits
+    assert floor_seconds(6, 50, 60, 3, 4, 3) == pytest.approx(8)
+    # 150 meetings in batches of 50 at 100 a minute: the third waits for the first to leave the window
+    assert floor_seconds(150, 100, 60, 50, 10, 50) == pytest.approx(60 + 10)
