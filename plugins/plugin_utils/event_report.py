@@ -152,8 +152,8 @@ def render_page(summary, title='Event status'):
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
         '<meta http-equiv="Content-Security-Policy" content="%s">' % CSP,
         '<meta name="viewport" content="width=device-width,initial-scale=1">',
-        '<title>%s: %d meeting%s, %d problem%s</title>' % (escape(title), total, '' if total == 1 else 's',
-                                                         problems, '' if problems == 1 else 's'),
+        '<title>%s: %d meeting%s, %d problem%s</title>' % (
+            escape(title), total, '' if total == 1 else 's', problems, '' if problems == 1 else 's'),
         '<style>%s</style></head><body>' % STYLE,
         '<header><h1>%s: %d meeting%s</h1>' % (escape(title), total, '' if total == 1 else 's'),
         '<p class="read">Read by hwcloud.meeting.event_status, finished at <time id="read-at">%s</time>. '
@@ -205,4 +205,3 @@ def report_problem(path):
         return start + 'cannot create a file in %s (%s); give another event_report.' % (
             directory, error.strerror or error)
     return ''
-
