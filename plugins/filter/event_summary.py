@@ -37,7 +37,7 @@ options:
     description: Which runbook ran.
     type: str
     required: true
-    choices: [event_start, event_status, event_stop]
+    choices: [event_start, event_status, event_stop, event_check]
   steps:
     description: The names the runbook's tasks register their results under.
     type: list

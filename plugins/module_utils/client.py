@@ -295,6 +295,9 @@ class MeetingClient(object):
         # The host password read from the meeting's details with the login
         # (passwordEntry, role chair): in memory only, never cached on disk.
         self._password_from_login = None
+        # The meeting's details as read in this task (they carry the host
+        # password): read once, however many steps need them.
+        self._details = None
         self._register_secret = register_secret or (lambda value: None)
         # Tokens this client obtains are shared with later tasks through the
         # cache; tokens the user gave are used as given and never cached.
@@ -625,10 +628,14 @@ class MeetingClient(object):
         """The meeting's details (confDetail), passwords included: only for
         the login that scheduled the meeting or an admin. A meeting that does
         not exist is said so (the code MMC.111070005 of this call means it:
-        a meeting that exists has details whether it runs or not)."""
+        a meeting that exists has details whether it runs or not). Read once
+        per task."""
+        if self._details is not None:
+            return self._details
         try:
-            return self._call('GET', PATH_DETAILS, "read the meeting's details", auth=_ACCESS,
-                              params=self._meeting_query())
+            self._details = self._call('GET', PATH_DETAILS, "read the meeting's details", auth=_ACCESS,
+                                       params=self._meeting_query())
+            return self._details
         except MeetingError as error:
             if error.error_code != NOT_IN_PROGRESS:
                 raise
@@ -808,6 +815,12 @@ class MeetingClient(object):
     def control_token(self):
         self._auth_headers(_CONTROL)
         return self._control_token
+
+    def learnt_limit(self, method, path):
+        """``{'limit': n, 'window': seconds}`` of this login's calls of an API
+        as the gateway's answers said it, or None when they did not."""
+        learnt = self._pacer.learnt_limit(self._bucket(method, path, _ACCESS))
+        return None if learnt is None else {'limit': learnt[0], 'window': learnt[1]}
 
     @property
     def tls_options(self):

@@ -397,6 +397,13 @@ class Pacer(object):
             opens, _kind = self._opens(state, now)
         return max(0.0, opens - now)
 
+    def learnt_limit(self, bucket):
+        """(limit, window seconds) of this login's window of ``bucket``
+        (the X-APIG-Ratelimit-Api header) as last learnt, or None."""
+        with self.store.update(bucket) as raw:
+            entry = _load(raw, self._clock())['windows'].get(KIND_API)
+        return None if entry is None else (entry['limit'], entry['window'])
+
     def after_call(self, bucket, headers, sent_at):
         """Learns from an answer's headers (the call was sent at ``sent_at``,
         read from the same clock after before_call returned): each window's

@@ -35,17 +35,22 @@ COUNTED = {
     # event_status changes nothing: a meeting is as event_start leaves it
     # (converged), or not (not_as_started), or not in progress, or unread.
     'event_status': (CONVERGED, DRIFTED, FAILED, UNVERIFIED, NOT_IN_PROGRESS),
+    # event_check (the preflight) changes nothing: a meeting is ready, or not.
+    'event_check': (CONVERGED, FAILED),
 }
 WORDS = {CONVERGED: 'converged', CHANGED: 'changed', FAILED: 'failed', UNVERIFIED: 'unverified',
          NOT_IN_PROGRESS: 'not in progress', DRIFTED: 'not as started'}
 # event_status calls a converged meeting by what it checked.
 STATUS_WORDS = dict(WORDS, **{CONVERGED: 'as started'})
+CHECK_WORDS = dict(WORDS, **{CONVERGED: 'ready', FAILED: 'not ready'})
+RUNBOOK_WORDS = {'event_status': STATUS_WORDS, 'event_check': CHECK_WORDS}
 # A meeting that is not in progress needs a person after event_start, or
 # when event_status finds it; after event_stop it is what was asked.
 NEEDS_PERSON = {
     'event_start': (FAILED, UNVERIFIED, NOT_IN_PROGRESS),
     'event_stop': (FAILED, UNVERIFIED),
     'event_status': (FAILED, UNVERIFIED, NOT_IN_PROGRESS, DRIFTED),
+    'event_check': (FAILED,),
 }
 # The modules' own words for a step that did nothing because the meeting is
 # not in progress (control.py's converge).
@@ -155,6 +160,10 @@ def status_row(name, conference_id, meeting_vars):
     return row
 
 
+def words_of(runbook):
+    return RUNBOOK_WORDS.get(runbook, WORDS)
+
+
 def rerun_command(runbook, names, inventory_sources=(), forks=None, check_mode=False, diff_mode=False):
     """The command that runs ``runbook`` again on ``names`` alone."""
     words = ['ansible-playbook', 'hwcloud.meeting.%s' % runbook]
@@ -192,8 +201,8 @@ def summarise(runbook, meetings, always_sent=(), inventory_sources=(), forks=Non
         counts[outcome] = counts.get(outcome, 0) + 1
         if outcome in NEEDS_PERSON[runbook]:
             needs_person.append({'meeting': name, 'conference_id': conference_id, 'outcome': outcome,
-                                 'reason': reason or WORDS[outcome]})
-    words = STATUS_WORDS if runbook == 'event_status' else WORDS
+                                 'reason': reason or words_of(runbook)[outcome]})
+    words = words_of(runbook)
     total = len(meetings)
     lines = ['%s: %d meeting%s: %s' % (runbook, total, '' if total == 1 else 's',
                                        ', '.join('%d %s' % (counts[outcome], words[outcome])
@@ -218,7 +227,10 @@ def summarise(runbook, meetings, always_sent=(), inventory_sources=(), forks=Non
         lines.append('Nothing needs a person.')
     failed = counts.get(FAILED, 0)
     fail_msg = ''
-    if failed:
+    if failed and runbook == 'event_check':
+        fail_msg = ('%d of %d meeting%s %s not ready (listed above); once the causes are fixed, check them again '
+                    'with the line above.' % (failed, total, '' if total == 1 else 's', 'is' if failed == 1 else 'are'))
+    elif failed:
         fail_msg = ('%d of %d meeting%s failed (listed above); once the cause is fixed, re-run them with the '
                     'line above.' % (failed, total, '' if total == 1 else 's'))
     elif fail_on_problems and needs_person:
