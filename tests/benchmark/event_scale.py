@@ -301,14 +301,15 @@ def ansible_env(cache, extra=None):
     return env
 
 
-def playbook_command(name, inventory, forks, batch):
+def playbook_command(name, inventory, forks, batch, extra=()):
+    """`extra`: more arguments (e.g. ('-e', 'meeting_retries=1'))."""
     return [os.path.join(BIN, 'ansible-playbook'), os.path.join(PLAYBOOKS, name + '.yml'), '-i', inventory,
-            '-f', str(forks), '-e', 'event_batch=%d' % batch]
+            '-f', str(forks), '-e', 'event_batch=%d' % batch] + list(extra)
 
 
-def run_playbook(name, inventory, forks, batch, cache, timeout):
+def run_playbook(name, inventory, forks, batch, cache, timeout, extra=()):
     started_at = time.monotonic()
-    completed = subprocess.run(playbook_command(name, inventory, forks, batch), env=ansible_env(cache),
+    completed = subprocess.run(playbook_command(name, inventory, forks, batch, extra), env=ansible_env(cache),
                                capture_output=True, text=True, check=False, timeout=timeout)
     return Run(completed.returncode, completed.stdout + completed.stderr, time.monotonic() - started_at)
 
@@ -407,11 +408,18 @@ def tried_meetings(calls):
     return set(conference_of(call) for call in calls if conference_of(call))
 
 
+def admitted(call):
+    """A call the gateway counted against its window: answered, and neither
+    refused by the limit (429) nor by an outage or a fault (5xx)."""
+    return bool(call['status']) and call['status'] != 429 and call['status'] < 500
+
+
 def push_token_calls(calls):
     """{conference_id: push-token calls}: every wsToken call, and every
     control-token call whose meeting's next call is the push's upgrade (its
-    tmpWsToken opened the channel). A meeting's calls come one at a time (a
-    host's tasks run in order), so the log orders them."""
+    tmpWsToken opened the channel); those the gateway counted (admitted()).
+    A meeting's calls come one at a time (a host's tasks run in order), so
+    the log orders them."""
     by_meeting = collections.defaultdict(list)
     for call in sorted(calls, key=lambda entry: entry['time']):
         if conference_of(call):
@@ -420,6 +428,8 @@ def push_token_calls(calls):
     for conference_id, sequence in by_meeting.items():
         count = 0
         for index, call in enumerate(sequence):
+            if not admitted(call):
+                continue
             if call['api'] == WS_TOKEN:
                 count += 1
             elif (call['api'] == CONTROL_TOKEN and index + 1 < len(sequence)
@@ -468,26 +478,28 @@ def fault_figures(run, calls, hosts):
         'answers': answers_of(calls)}
 
 
-def start_playbook(name, inventory, forks, batch, cache):
+def start_playbook(name, inventory, forks, batch, cache, extra=()):
     """ansible-playbook in a process group of its own (so that it and its
     workers can be killed together): (process, its output file)."""
     out = tempfile.TemporaryFile(mode='w+')
-    process = subprocess.Popen(playbook_command(name, inventory, forks, batch), env=ansible_env(cache),
+    process = subprocess.Popen(playbook_command(name, inventory, forks, batch, extra), env=ansible_env(cache),
                                stdout=out, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     return process, out
 
 
-def run_playbook_killed(name, inventory, forks, batch, cache, after, timeout):
-    """Run a playbook and SIGKILL its whole process group `after` seconds in
-    (unless it ended before): the Run (rc -9 when killed) and the time of the
-    kill (None if it ended first)."""
+def run_playbook_killed(name, inventory, forks, batch, cache, after, timeout, extra=(), when=None):
+    """Run a playbook and SIGKILL its whole process group `after` seconds in,
+    or as soon as `when()` is true (polled), unless it ended before: the Run
+    (rc -9 when killed) and the time of the kill (None if it ended first).
+    Returns once every process of the group is gone (their flocks released)."""
     started_at = time.monotonic()
-    process, out = start_playbook(name, inventory, forks, batch, cache)
+    process, out = start_playbook(name, inventory, forks, batch, cache, extra)
     killed_at = None
     try:
-        try:
-            process.wait(timeout=after)
-        except subprocess.TimeoutExpired:
+        deadline = started_at + after
+        while process.poll() is None and time.monotonic() < deadline and not (when is not None and when()):
+            time.sleep(0.05)
+        if process.poll() is None:
             killed_at = time.time()
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=timeout)
@@ -495,6 +507,14 @@ def run_playbook_killed(name, inventory, forks, batch, cache, after, timeout):
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+        # the workers were in the group too: wait (bounded) until none is left
+        gone = time.monotonic() + 30
+        while time.monotonic() < gone:
+            try:
+                os.killpg(process.pid, 0)
+            except (ProcessLookupError, PermissionError):
+                break
+            time.sleep(0.05)
     seconds = time.monotonic() - started_at
     out.seek(0)
     text = out.read()
