@@ -21,6 +21,7 @@ import hmac
 import random
 import re
 import socket
+import threading
 import time
 import traceback
 import uuid
@@ -142,6 +143,22 @@ class _CappedRetry(Retry):
     longer than MAX_RETRY_AFTER.
     """
 
+    # Called just before each resend (after the backoff sleep): the pacer
+    # must count every send that reaches the gateway, not only the first
+    # attempt of a call (build_retry). Carried over to the copies urllib3
+    # makes of a Retry on each attempt (``new``).
+    on_resend = None
+
+    def new(self, **kwargs):
+        retry = super(_CappedRetry, self).new(**kwargs)
+        retry.on_resend = self.on_resend
+        return retry
+
+    def sleep(self, response=None):
+        super(_CappedRetry, self).sleep(response)
+        if self.on_resend is not None:
+            self.on_resend()
+
     def is_retry(self, method, status_code, has_retry_after=False):
         # A 429 without Retry-After is the gateway's rate limit (APIG.0308):
         # the pacer waits for its window (MeetingClient._call), not a backoff
@@ -161,9 +178,10 @@ class _CappedRetry(Retry):
         return min(wait, MAX_RETRY_AFTER)
 
 
-def build_retry(retries):
+def build_retry(retries, on_resend=None):
     """Retries of transient failures: connection errors, read timeouts and
     TRANSIENT_STATUSES, exponential backoff with jitter, Retry-After honoured.
+    ``on_resend`` is called before each resend, after its backoff.
 
     Every call of this API is idempotent (starting a started meeting, or
     recording a recorded one, changes nothing), so POST and PUT are retried too.
@@ -175,9 +193,11 @@ def build_retry(retries):
         raise_on_status=False, raise_on_redirect=False,
     )
     try:
-        return _CappedRetry(backoff_jitter=BACKOFF_JITTER, **options)
+        retry = _CappedRetry(backoff_jitter=BACKOFF_JITTER, **options)
     except TypeError:  # urllib3 < 2 has no jitter; the backoff still applies
-        return _CappedRetry(**options)
+        retry = _CappedRetry(**options)
+    retry.on_resend = on_resend
+    return retry
 
 
 def app_signature(app_key, app_id, user_id, expire_time, nonce, corp_id=None):
@@ -293,8 +313,12 @@ class MeetingClient(object):
         # overridden by REQUESTS_CA_BUNDLE (requests issue #3829).
         self._verify = (ca_path or True) if validate_certs else False
 
+        # The call being sent in this thread (its bucket, what it waited for
+        # the gateway, when its last attempt left), for the resends urllib3
+        # makes inside one send.
+        self._sending = threading.local()
         self._session = requests.Session()
-        adapter = HTTPAdapter(max_retries=build_retry(retries))
+        adapter = HTTPAdapter(max_retries=build_retry(retries, on_resend=self._before_resend))
         self._session.mount('https://', adapter)
         self._session.mount('http://', adapter)
         self._session.headers.update({'User-Agent': USER_AGENT, 'Accept': 'application/json'})
@@ -495,20 +519,24 @@ class MeetingClient(object):
         failure: it is what a connection cut mid-answer looks like."""
         renewed = False
         broken_answers = 0
-        waited = 0.0
+        sending = self._sending
+        sending.waited = 0.0
         while True:
             all_headers = dict(headers or {})
             all_headers.update(self._auth_headers(auth))
-            bucket = self._bucket(method, path, auth)
+            sending.bucket = self._bucket(method, path, auth)
             try:
-                waited += self._pacer.before_call(bucket, waited)
+                sending.waited += self._pacer.before_call(sending.bucket, sending.waited)
                 self._note_wait()
-                sent_at = time.time()
-                response = self._send(method, path, what, params, body, all_headers)
+                sending.sent_at = time.time()
+                try:
+                    response = self._send(method, path, what, params, body, all_headers)
+                finally:
+                    bucket, sent_at, sending.bucket = sending.bucket, sending.sent_at, None
                 if response.status_code == 429:
                     # The gateway's limit (urllib3 retried any 429 that said
                     # Retry-After): wait until its window reopens, and again.
-                    waited += self._pacer.on_throttled(bucket, response.headers, sent_at, waited)
+                    sending.waited += self._pacer.on_throttled(bucket, response.headers, sent_at, sending.waited)
                     self._note_wait()
                     continue
             except ratelimit.RateLimitWait as limit:
@@ -540,6 +568,17 @@ class MeetingClient(object):
                     % (self._for_meeting(what), response.status_code, describe_body(response.text),
                        _request_id_text(request_id)),
                     status=response.status_code, request_id=request_id)
+
+    def _before_resend(self):
+        """urllib3 sends the call again (a 5xx, a dropped connection, a
+        timeout): the gateway counts that send too, so the pacer records it
+        (and waits first when its window is full), as for the first."""
+        bucket = getattr(self._sending, 'bucket', None)
+        if bucket is None:
+            return
+        self._sending.waited += self._pacer.before_call(bucket, self._sending.waited)
+        self._note_wait()
+        self._sending.sent_at = time.time()
 
     def _bucket(self, method, path, auth):
         """Who the gateway counts a call against, and the API: the login for

@@ -147,29 +147,30 @@ def _open_push(module):
     return channel
 
 
-def read_state(module, needs):
+def read_state(module, needs, push=True):
     """Read what the task ``needs`` (fields of the realtime state contract,
     ``participants``, ``details``) in the order of the service contract
     (docs/dev/service_contract.md): the push first, realTimeInfo for what
     the push did not report or never carries, and no source that the task
-    does not need. ``state_source`` pins one."""
+    does not need. ``state_source`` pins one. ``push`` false: realTimeInfo
+    only (a wait that polls)."""
     source = module.params['state_source']
     needs = set(needs)
     channel = None
-    push = None
     tried = []
-    if source != 'realtime' and needs & PUSH_REPORTS:
+    if push and source != 'realtime' and needs & PUSH_REPORTS:
         tried.append('push')
         channel = _open_push(module)
     missing = set(needs)
+    pushed = None
     if channel is not None:
-        push = read_push(module.conference_id, channel.dynamic, channel.participants)
-        missing &= push[1] | set([DETAILS])
+        pushed = read_push(module.conference_id, channel.dynamic, channel.participants)
+        missing &= pushed[1] | set([DETAILS])
     realtime = None
     if source != 'push' and missing:
         tried.append('realtime')
         realtime = read_meeting(module.conference_id, module.client.realtime_info())
-    return Reading(module.conference_id, channel, realtime, tried, push)
+    return Reading(module.conference_id, channel, realtime, tried, pushed)
 
 
 def unverified_warning(module, reading, what, fields):
@@ -230,8 +231,9 @@ class Target(object):
     def idle(self, module):
         return NO_IDLE
 
-    def read(self, module):
-        return read_state(module, self.needs)
+    def read(self, module, push=True):
+        """The state this target needs; ``push`` false: without the push."""
+        return read_state(module, self.needs, push)
 
     def current(self, module, reading, desired):
         return reading.meeting[self.key]
@@ -297,25 +299,41 @@ def _timed_out(module, outcome):
 
 def wait_until(module, target, reading, desired, outcome):
     """Wait until the target is ``desired``: on the push channel's messages
-    when the push reported the state, else by reading the state again; fail
-    after wait_timeout."""
+    when the push reported the state, else by polling realTimeInfo; fail
+    after wait_timeout. A push that breaks is opened once more in the task,
+    never per poll (each opening costs a push-token call against the
+    gateway's window). True once the state shows ``desired``; False when no
+    source left can show it (the push broke twice, or could not be opened
+    again, and realTimeInfo does not report it)."""
     field = target.fields[0]
     deadline = time.monotonic() + module.params['wait_timeout']
-    if reading.channel is not None and reading.sources.get(field) == 'push':
+    reopened = False
+    while reading.channel is not None and reading.sources.get(field) == 'push':
+        channel = reading.channel
         try:
-            if reading.channel.wait(lambda: target.reached(reading.refresh(), desired), deadline):
-                return reading.meeting
+            if channel.wait(lambda: target.reached(reading.refresh(), desired), deadline):
+                return True
             _timed_out(module, outcome)
         except PushError as error:
-            module.warn('The meeting-status push of meeting %s broke while waiting for the change (%s); the module '
-                        'reads the state again instead.' % (module.conference_id, error))
+            channel.close()
+            if reopened:
+                module.push_failure = str(error)
+                module.warn('The meeting-status push of meeting %s broke again: %s; it is not opened a third '
+                            'time.' % (module.conference_id, error))
+                break
+            module.warn('The meeting-status push of meeting %s broke: %s; the module opens it once more.'
+                        % (module.conference_id, error))
+        reopened = True
+        reading = target.read(module)
+        if field not in reading.unreported and target.reached(reading.meeting, desired):
+            return True
     delay = POLL_FIRST_DELAY
     while True:
-        again = target.read(module)
-        if again.channel is not None:
-            again.channel.close()
-        if field not in again.unreported and target.reached(again.meeting, desired):
-            return again.meeting
+        again = target.read(module, push=False)
+        if field in again.unreported:
+            return False
+        if target.reached(again.meeting, desired):
+            return True
         if time.monotonic() + delay > deadline:
             _timed_out(module, outcome)
         time.sleep(delay)
@@ -357,7 +375,12 @@ def converge(module, target):
     if changed and not module.check_mode:
         target.apply(module, desired)
         if module.params.get('wait') and verified:
-            wait_until(module, target, reading, desired, outcome)
+            verified = wait_until(module, target, reading, desired, outcome)
+            if not verified and module.params['warn_unverified']:
+                module.warn('The change to %s of meeting %s was sent, but it cannot be confirmed: the meeting-status '
+                            'push is gone and realTimeInfo does not report %s.'
+                            % (target.what or target.key.replace('_', ' '), module.conference_id,
+                               ' or '.join(FIELD_WORDS[field] for field in target.fields)))
     if changed:
         msg = outcome.would if module.check_mode else outcome.done
     else:

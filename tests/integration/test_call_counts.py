@@ -6,6 +6,8 @@
 # so the push is what makes record and broadcast verified.
 import collections
 import os
+import threading
+import time
 
 import pytest
 import yaml
@@ -135,3 +137,59 @@ def test_a_first_event_start_makes_at_most_one_call_of_each_api_per_meeting(tmp_
         # record and broadcast read the push: the record task's connection
         # came with its control token, the broadcast task's took a wsToken
         assert calls_of(sim).count(PUSH) == 4
+
+
+class PushBreaker(object):
+    """Closes the keynote's push channels after the record write, up to
+    ``breaks`` times (each channel once), from a thread that watches the
+    simulator; bounded in time, it stops by itself."""
+
+    def __init__(self, sim, breaks, seconds=30.0):
+        self.sim, self.breaks, self.closed = sim, breaks, 0
+        self._deadline = time.monotonic() + seconds
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._deadline = 0
+        self._thread.join(5)
+
+    def _run(self):
+        seen = set()
+        while self.closed < self.breaks and time.monotonic() < self._deadline:
+            if RECORD in calls_of(self.sim):
+                channels = [channel for channel in self.sim.push_connections()
+                            if channel['subscribed'] and channel['connection'] not in seen]
+                for channel in channels:
+                    seen.add(channel['connection'])
+                    self.closed += self.sim.close_push(KEYNOTE, code=1012, reason='service restart')
+            time.sleep(0.02)
+
+
+@pytest.mark.parametrize('breaks', [1, 2], ids=['breaks once', 'breaks twice'])
+def test_a_push_that_breaks_during_a_wait_costs_at_most_one_more_push_token(sim, tmp_path, breaks):
+    # The write takes effect 3 s later (the wait waits on the channel); the
+    # simulator closes the channel meanwhile. The task opens it once more:
+    # one push-token call (wsToken) and one connection more, never one per
+    # poll. Broken again, it reads realTimeInfo once, which (as the
+    # vendor's) does not report recording: the change is not confirmed.
+    sim.configure(state_change_delay=3.0)
+    with PushBreaker(sim, breaks) as breaker:
+        _run, result = run_task(sim, tmp_path, 'meeting_record', dict(CONTROL, state='started', wait=True,
+                                                                        wait_timeout=20))
+    assert breaker.closed >= 1
+    assert not result.get('failed'), result
+    calls = calls_of(sim)
+    after_write = calls[calls.index(RECORD) + 1:]
+    assert calls[:calls.index(RECORD) + 1] == [TOKEN, PUSH, RECORD]
+    if breaker.closed == 1:
+        assert after_write == [WS_TOKEN, PUSH]
+        assert result['state_verified'] is True and result['recording'] is True
+    else:
+        assert after_write == [WS_TOKEN, PUSH, REALTIME]
+        assert result['state_verified'] is False
+        assert 'cannot be confirmed' in result['warnings'][-1]
+    assert breaker.closed == breaks

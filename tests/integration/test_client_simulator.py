@@ -206,3 +206,43 @@ def test_errors_never_carry_a_secret(sim):
     assert len(messages) == 3
     for secret in fixture_secrets() + sim.issued_tokens():
         assert all(secret not in message for message in messages)
+
+
+def recorded_sends(meeting_client, method, path, auth='control'):
+    """The sends the client's pacer recorded for one API."""
+    bucket = meeting_client._bucket(method, path, auth)
+    with meeting_client._pacer.store.update(bucket) as raw:
+        return list(raw.get('sends', []))
+
+
+@pytest.mark.parametrize('fault', [dict(status=503, count=2), dict(drop=True, count=2),
+                                   dict(status=429, retry_after='0', count=1)],
+                         ids=['two 503s', 'two dropped connections', 'a 429 with Retry-After'])
+def test_the_pacer_records_every_send_urllib3_retries(sim, fault):
+    # The gateway counts every send, retries included: a pacer that
+    # recorded only a call's first attempt would let the next window
+    # overflow after an outage (issue 25).
+    keynote = client_for(sim, KEYNOTE, host_password='it-host-pw-900001')
+    keynote.realtime_info()  # the control token first: its own API, its own bucket
+    sim.inject_fault(PATH_REALTIME, **fault)
+    keynote.realtime_info()
+    served_here = [call for call in served(sim) if call[1] == PATH_REALTIME]
+    assert len(served_here) == 2 + fault['count']
+    assert len(recorded_sends(keynote, 'GET', PATH_REALTIME)) == len(served_here)
+
+
+def test_a_resend_waits_for_the_window_like_a_first_send(sim):
+    # A window of 2 calls a minute: a first call teaches the pacer the
+    # limit; the next call and its first resend fill the window, so the
+    # resend waits for the window instead of drawing a 429. With a bound
+    # of 1 s it fails in the pacer's one sentence at once: two sends of the
+    # API, not three.
+    sim.configure(api_rate_limit=2, api_rate_window=60)
+    keynote = client_for(sim, KEYNOTE, host_password='it-host-pw-900001', rate_limit_wait=1)
+    keynote.realtime_info()
+    sim.inject_fault(PATH_REALTIME, status=503, count=5)
+    with pytest.raises(MeetingError) as caught:
+        keynote.realtime_info()
+    assert 'rate_limit_wait (1 s)' in str(caught.value) and caught.value.error_code == 'APIG.0308'
+    assert [call[2] for call in served(sim) if call[1] == PATH_REALTIME] == [200, 503]
+    assert not [call for call in served(sim) if call[2] == 429]

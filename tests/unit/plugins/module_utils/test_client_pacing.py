@@ -103,6 +103,39 @@ def test_urllib3_retries_only_a_429_that_says_retry_after():
     assert retry.is_retry('GET', 503, has_retry_after=False) is True
 
 
+def test_every_copy_urllib3_makes_of_the_retry_calls_the_pacer_before_a_resend(monkeypatch):
+    monkeypatch.setattr('urllib3.util.retry.time.sleep', lambda seconds: None)
+    resends = []
+    retry = build_retry(3, on_resend=lambda: resends.append('resend'))
+    retry.sleep()
+    # urllib3 replaces the Retry by a copy after each failed attempt
+    retry.new(total=2).new(total=1).sleep()
+    assert resends == ['resend', 'resend']
+    build_retry(3).new(total=2).sleep()  # no hook: nothing to call
+    assert len(resends) == 2
+
+
+def test_a_resend_inside_a_send_is_paced_like_a_call(clock):
+    # urllib3's resends happen inside one _send: the hook records each in
+    # the pacer, under the call's bucket, and the call's last send time is
+    # the one its answer teaches the pacer with.
+    meeting_client = make_client(clock)
+
+    def send(method, path, what, params, body, headers):
+        clock.now += 1.0
+        meeting_client._before_resend()   # as urllib3 does before a resend
+        return response(200, {'confInfo': {}}, headers=limit_headers(1))
+
+    meeting_client._send = send
+    meeting_client.realtime_info()
+    bucket = meeting_client._bucket('GET', PATH_REALTIME, 'control')
+    with meeting_client._pacer.store.update(bucket) as raw:
+        assert raw['sends'] == [1000.0, 1001.0]
+    meeting_client._before_resend()  # outside a call: nothing to record
+    with meeting_client._pacer.store.update(bucket) as raw:
+        assert len(raw['sends']) == 2
+
+
 def test_calls_of_other_apis_and_logins_are_counted_apart(clock):
     meeting_client = make_client(clock, app_id='app-pacing', app_key='key-pacing-1')
     control = meeting_client._bucket('GET', PATH_REALTIME, 'control')

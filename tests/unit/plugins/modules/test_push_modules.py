@@ -179,3 +179,64 @@ def test_a_push_token_turned_away_is_replaced_by_one_of_its_own_once(capsys, ser
     assert [connection['url'].rsplit('tmpToken=', 1)[1] for connection in connections] == [
         'tmp-ws-token-modules', WS_TOKEN]
     assert session.paths() == [PATH_CONTROL_TOKEN, PATH_WS_TOKEN, PATH_REALTIME, PATH_RECORD]
+
+
+def dropped():
+    return websocket.WebSocketConnectionClosedException('Connection to remote host was lost.')
+
+
+def test_a_push_that_breaks_during_the_wait_is_opened_once_more(capsys, service):
+    socket_holder = []
+
+    def recorded():
+        # the channel drops right after the write; a new one shows the change
+        socket_holder[0].incoming.extend([dropped()] + full(recording=1))
+        return EMPTY
+    session, socket, connections = service(
+        {PATH_CONTROL_TOKEN: [TOKEN], PATH_WS_TOKEN: [WS], PATH_RECORD: [recorded]}, full(recording=0))
+    socket_holder.append(socket)
+    result = run_module(meeting_record.main, dict(CONTROL, state='started', wait=True), capsys)
+    assert result['changed'] is True and result['state_verified'] is True and result['recording'] is True
+    # one push-token call for the one reopening, no realTimeInfo
+    assert session.paths() == [PATH_CONTROL_TOKEN, PATH_RECORD, PATH_WS_TOKEN]
+    assert len(connections) == 2
+    assert result['warnings'] == ['The meeting-status push of meeting %s broke: the push server closed the channel '
+                                  'while waiting for the change to show; the module opens it once more.' % CID]
+
+
+def test_a_push_that_breaks_twice_is_not_opened_a_third_time(capsys, service):
+    socket_holder = []
+
+    def recorded():
+        # dropped after the write, and again after the reopening's full messages
+        socket_holder[0].incoming.extend([dropped()] + full(recording=0) + [dropped()])
+        return EMPTY
+    session, socket, connections = service(
+        {PATH_CONTROL_TOKEN: [TOKEN], PATH_WS_TOKEN: [WS], PATH_RECORD: [recorded],
+         PATH_REALTIME: [VENDOR_REALTIME]}, full(recording=0))
+    socket_holder.append(socket)
+    result = run_module(meeting_record.main, dict(CONTROL, state='started', wait=True), capsys)
+    # realTimeInfo (the vendor's) does not report recording: said plainly,
+    # after one read, instead of a channel per poll until wait_timeout
+    assert result['changed'] is True and result['state_verified'] is False
+    assert session.paths() == [PATH_CONTROL_TOKEN, PATH_RECORD, PATH_WS_TOKEN, PATH_REALTIME]
+    assert len(connections) == 2
+    assert result['warnings'][-1] == (
+        'The change to recording of meeting %s was sent, but it cannot be confirmed: the meeting-status push is '
+        'gone and realTimeInfo does not report the recording state (recState).' % CID)
+    assert 'not opened a third time' in result['warnings'][-2]
+
+
+def test_a_wait_on_realtime_info_polls_without_opening_the_push(capsys, service):
+    # The push is open but does not report recording; realTimeInfo does (a
+    # deployment with confInfo's state): the wait polls realTimeInfo alone.
+    reporting = response(200, {'participants': [], 'confInfo': {'state': 'Created', 'recState': 0}})
+    recorded = response(200, {'participants': [], 'confInfo': {'state': 'Created', 'recState': 1}})
+    session, _socket, connections = service(
+        {PATH_CONTROL_TOKEN: [TOKEN], PATH_WS_TOKEN: [WS], PATH_RECORD: [EMPTY],
+         PATH_REALTIME: [reporting, reporting, recorded]},
+        [subscribe_reply(), dynamic(state='Created'), participants(PEOPLE)])
+    result = run_module(meeting_record.main, dict(CONTROL, state='started', wait=True), capsys)
+    assert result['changed'] is True and result['state_verified'] is True
+    assert session.paths() == [PATH_CONTROL_TOKEN, PATH_REALTIME, PATH_RECORD, PATH_REALTIME, PATH_REALTIME]
+    assert len(connections) == 1
