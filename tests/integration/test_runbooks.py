@@ -52,6 +52,8 @@ def recap(run, hosts=HOSTS):
     counts = {}
     for host, figures in re.findall(r'^(\w+)\s+:\s+(ok=.*)$', run.out, re.MULTILINE):
         counts[host] = {key: int(value) for key, value in re.findall(r'(\w+)=(\d+)', figures)}
+    # the runbook's first play checks on the controller that there are meetings
+    assert counts.pop('localhost', {}).get('failed', 0) == 0, run.out[-3000:]
     assert sorted(counts) == sorted(hosts), 'PLAY RECAP names %s, not %s:\n%s' % (
         sorted(counts), sorted(hosts), run.out[-3000:])
     return counts
