@@ -261,10 +261,28 @@ class Run(object):
         return counts
 
     def failed_hosts(self, hosts):
-        """Hosts that failed or were unreachable, or that the recap leaves out."""
+        """Hosts that failed or were unreachable, or that the recap leaves out.
+        A meeting whose step failed inside the runbook's block is `rescued` in
+        the recap (the play goes on); the play that sums up the event fails
+        on one host when any meeting failed, which is not that host's own
+        failure: only a failure in another play counts."""
         counts = self.recap()
-        return sorted(host for host in hosts if host not in counts or counts[host].get('failed')
-                      or counts[host].get('unreachable'))
+        own = self.fatal_hosts()
+        return sorted(host for host in hosts if host not in counts or counts[host].get('rescued')
+                      or counts[host].get('unreachable') or (counts[host].get('failed') and host in own))
+
+    def fatal_hosts(self):
+        """Hosts with a fatal line in a play other than the one that sums up."""
+        hosts, play = set(), None
+        for line in self.out.splitlines():
+            match = re.match(r'^PLAY \[(.*)\]', line)
+            if match:
+                play = match.group(1)
+                continue
+            match = re.match(r'^fatal: \[([^\]]+)\]', line)
+            if match and not (play or '').startswith('Sum up'):
+                hosts.add(match.group(1))
+        return hosts
 
     def per_task(self):
         """{task name: {'ok': n, 'changed': n, 'failed': n, 'skipping': n}},
@@ -468,7 +486,8 @@ def fault_figures(run, calls, hosts):
         'in_recap': sum(1 for host in hosts if host in recap),
         'never_run': sorted(host for host in hosts if host not in recap)[:10],
         'never_run_count': sum(1 for host in hosts if host not in recap),
-        'recap_failed': sum(1 for host in hosts if recap.get(host, {}).get('failed')),
+        'recap_failed': sum(1 for host in hosts if recap.get(host, {}).get('failed')
+                            or recap.get(host, {}).get('rescued')),
         'push_token_calls': sum(per_meeting.values()), 'push_token_calls_per_meeting_max': most,
         'meetings_over_3_push_token_calls': sum(1 for count in per_meeting.values() if count > 3),
         'ws_token_calls_per_meeting_max': per_meeting_most(calls, WS_TOKEN),
@@ -487,39 +506,102 @@ def start_playbook(name, inventory, forks, batch, cache, extra=()):
     return process, out
 
 
-def run_playbook_killed(name, inventory, forks, batch, cache, after, timeout, extra=(), when=None):
-    """Run a playbook and SIGKILL its whole process group `after` seconds in,
-    or as soon as `when()` is true (polled), unless it ended before: the Run
-    (rc -9 when killed) and the time of the kill (None if it ended first).
-    Returns once every process of the group is gone (their flocks released)."""
+def descendants(pid):
+    """The processes descended from `pid` (from /proc), children first."""
+    children = collections.defaultdict(list)
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % entry) as handle:
+                fields = handle.read().rsplit(')', 1)[1].split()
+        except OSError:
+            continue
+        children[int(fields[1])].append(int(entry))
+    found, todo = [], list(children.get(pid, []))
+    while todo:
+        child = todo.pop(0)
+        found.append(child)
+        todo.extend(children.get(child, []))
+    return found
+
+
+def kill_controller(process):
+    """SIGKILL ansible-playbook and every process it started, as a crash of
+    the controller would: its process group is not enough, for ansible-core's
+    workers each call setsid() (WorkerProcess._detach) and would go on with
+    their task. The parent is stopped first, so it forks no new worker
+    meanwhile. Returns how many of its descendants were outside its process
+    group (the workers that a kill of the group alone leaves running)."""
+    try:
+        os.kill(process.pid, signal.SIGSTOP)
+    except ProcessLookupError:
+        return 0
+    tree = descendants(process.pid)
+    outside = 0
+    for pid in tree:
+        try:
+            if os.getpgid(pid) != process.pid:
+                outside += 1
+        except ProcessLookupError:
+            pass
+    os.killpg(process.pid, signal.SIGKILL)
+    for pid in tree:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return outside
+
+
+def run_playbook_killed(name, inventory, forks, batch, cache, after, timeout, extra=(), when=None,
+                        group_only=False):
+    """Run a playbook and SIGKILL it and every process it started (or, with
+    `group_only`, its process group alone) `after` seconds in, or as soon as
+    `when()` is true (polled), unless it ended before: the Run (rc -9 when
+    killed), the time of the kill (None if it ended first), and how many of
+    its processes were outside its process group. Returns once every killed
+    process is gone (their flocks released)."""
     started_at = time.monotonic()
     process, out = start_playbook(name, inventory, forks, batch, cache, extra)
-    killed_at = None
+    killed_at, outside, tree = None, 0, []
     try:
         deadline = started_at + after
         while process.poll() is None and time.monotonic() < deadline and not (when is not None and when()):
             time.sleep(0.05)
         if process.poll() is None:
             killed_at = time.time()
-            os.killpg(process.pid, signal.SIGKILL)
+            if group_only:
+                tree = [pid for pid in descendants(process.pid) if os.getpgid(pid) == process.pid]
+                os.killpg(process.pid, signal.SIGKILL)
+            else:
+                tree = descendants(process.pid)
+                outside = kill_controller(process)
             process.wait(timeout=timeout)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-        # the workers were in the group too: wait (bounded) until none is left
+        # wait (bounded) until every killed process is gone
         gone = time.monotonic() + 30
-        while time.monotonic() < gone:
-            try:
-                os.killpg(process.pid, 0)
-            except (ProcessLookupError, PermissionError):
-                break
+        while time.monotonic() < gone and any(os.path.exists('/proc/%d/stat' % pid) and not _zombie(pid)
+                                              for pid in tree):
             time.sleep(0.05)
     seconds = time.monotonic() - started_at
     out.seek(0)
     text = out.read()
     out.close()
-    return Run(process.returncode, text, seconds), killed_at
+    run = Run(process.returncode, text, seconds)
+    run.outside_group = outside
+    return run, killed_at
+
+
+def _zombie(pid):
+    try:
+        with open('/proc/%d/stat' % pid) as handle:
+            return handle.read().rsplit(')', 1)[1].split()[0] == 'Z'
+    except OSError:
+        return True
 
 
 def cache_state(cache, since, window, margin=1.0):
@@ -721,6 +803,7 @@ class Scale(object):
         result['started_at'] = since
         if killed_at is not None:
             result['killed_after'] = round(killed_at - since, 2)
+            result['workers_outside_the_group'] = getattr(run, 'outside_group', 0)
         if run.rc != 0:
             result['output'] = run.tail()
         return result, killed_at
@@ -1126,6 +1209,8 @@ def table(results, args):
         first, second = kill['first'], kill['second']
         row('SIGKILL of ansible-playbook %g s in: killed after (s)' % args.kill_after,
             str(first.get('killed_after', 'not killed: it had ended')))
+        row('  its processes outside its process group (workers: setsid), killed too',
+            str(first.get('workers_outside_the_group', 0)))
         fault_run_rows(first, converge=False, tried=False)
         cache = first['cache_after_kill']
         row('  cache after the kill: locks / still held', '%d / %d' % (cache['locks'], len(cache['locks_held'])),
