@@ -26,6 +26,25 @@ otherwise. The scenarios (--scenarios, in this order):
   in progress, limited: one login, then every channel dropped at once, and
   the time until every watcher has reconnected.
 
+The faults of an event morning (issue 25), only when --scenarios names them;
+each a limited event_start in batches of the limit, from scheduled meetings
+and an empty token cache, with the simulator's fault modes:
+
+- outage: every REST call answers 503 for --outage-seconds (90) from
+  --outage-start (20) s in; then a re-run right after (the windows still full).
+- long_outage: 503 for --long-outage-seconds (150) from --long-outage-start
+  (0) s in, longer than a task's retries; then a re-run once it is over.
+- push_drops: every push channel closed every --push-drop-interval (10) s.
+- token_expiry: every access and control token dies after a random
+  --token-expiry (20,40) seconds, unannounced.
+- sigkill: ansible-playbook and every process it started SIGKILLed
+  --kill-after (40) s in; what the token cache holds then (locks still held,
+  temporary files, pace state); a re-run with the same cache.
+
+Each reports the meetings tried, converged and failed, the answers of 429,
+the push-token calls a meeting (wsToken, and control tokens whose tmpWsToken
+opened a channel) and the wall time.
+
 Every figure comes from the simulator's call log and state and from
 ansible-playbook's output; wall times are measured around the processes.
 Prints a table, writes event_scale.json (and event_scale_rate_limit.png,
@@ -799,6 +818,7 @@ class Scale(object):
         calls = sim.calls
         result = self.figures(run, sim, since, self.hosts, started)
         result.update(fault_figures(run, calls, self.hosts))
+        result['failed_list'] = run.failed_hosts(self.hosts)
         result['calls_log'] = calls
         result['started_at'] = since
         if killed_at is not None:
@@ -835,7 +855,9 @@ class Scale(object):
         self.fresh(sim, limited=True)
         cache = self.cache('long-outage')
         first, _killed = self.faulted(sim, inventory, cache, arm=lambda sim: sim.outage(
-            duration=args.long_outage_seconds))
+            duration=args.long_outage_seconds, start=args.long_outage_start))
+        batch = sorted(self.hosts)[:args.limit]
+        first['failed_in_first_batch'] = len([host for host in batch if host in first['failed_list']])
         self.until_outages_end(sim)
         second, _killed = self.faulted(sim, inventory, cache)
         return {'first': first, 'second': second}
@@ -1182,8 +1204,10 @@ def table(results, args):
     long_outage = results.get('long_outage')
     if long_outage:
         first, second = long_outage['first'], long_outage['second']
-        row('long outage: %g s of 503 from the start: wall time (s), rc' % args.long_outage_seconds,
+        row('long outage: %g s of 503 from %s: wall time (s), rc' % (
+            args.long_outage_seconds, '%g s in' % args.long_outage_start if args.long_outage_start else 'the start'),
             '%.1f, %d' % (first['seconds'], first['rc']))
+        row('  meetings failed in the first batch (of %d)' % min(m, l), str(first['failed_in_first_batch']))
         fault_run_rows(first, converge=False)
         row('  later batches run (hosts never run)', str(first['never_run_count']), '0',
             yes(first['never_run_count'] == 0))
@@ -1251,7 +1275,9 @@ def main(argv=None):
     parser.add_argument('--outage-start', type=float, default=20.0, help='outage: seconds into the run')
     parser.add_argument('--outage-seconds', type=float, default=90.0, help='outage: its length')
     parser.add_argument('--long-outage-seconds', type=float, default=150.0,
-                        help='long_outage: its length, from the start of the run')
+                        help='long_outage: its length')
+    parser.add_argument('--long-outage-start', type=float, default=0.0,
+                        help='long_outage: seconds into the run (0: from the start, before the login)')
     parser.add_argument('--push-drop-interval', type=float, default=10.0,
                         help='push_drops: every push channel closed every this many seconds')
     parser.add_argument('--token-expiry', default='20,40', help='token_expiry: LOW,HIGH seconds a token lives')
