@@ -325,3 +325,68 @@ def test_the_documented_way_for_host_passwords_kept_in_vault(awx_sim, tmp_path):
     details = served(awx_sim, DETAILS)
     assert [call['query']['conferenceID'] for call in details] == [SYNC]  # only the one not in the file, once
     assert_no_secret(output, awx_sim)
+
+
+# --- the artifacts: what an AWX workflow branches on -------------------------------------
+
+def stats_event(runner):
+    """The job's playbook_on_stats event, as the artifacts directory keeps it
+    (job_events/*.json), and as the runner's event stream gave it."""
+    kept = []
+    for path in sorted(glob.glob(os.path.join(runner.config.artifact_dir, 'job_events', '*.json'))):
+        with open(path) as handle:
+            event = json.load(handle)
+        if event.get('event') == 'playbook_on_stats':
+            kept.append(event)
+    streamed = [event for event in runner.events if event.get('event') == 'playbook_on_stats']
+    assert len(kept) == 1 and len(streamed) == 1, (len(kept), len(streamed))
+    assert kept[0]['event_data'].get('artifact_data') == streamed[0]['event_data'].get('artifact_data')
+    return kept[0]
+
+
+def test_the_summary_reaches_awx_as_artifacts(awx_sim, tmp_path):
+    """set_stats of each runbook (aggregate, not per host): the job's
+    playbook_on_stats event carries the counts and the meetings that need a
+    person as artifact_data (what AWX stores as the job's artifacts and gives
+    the next node of a workflow as extra variables), and the artifacts
+    directory holds it. One meeting of the inventory is unknown to the
+    service: the start job fails, and the artifacts name that meeting."""
+    work = str(tmp_path)
+    inventory, _output = inventory_sync(render_injectors(credential(awx_sim), work), work)
+    hosts = inventory['_meta']['hostvars']
+    broken = sorted(hosts)[0]
+    hosts[broken]['conference_id'] = '899999999'
+    directory, _env = private_data_dir(tmp_path, 'start', credential(awx_sim), survey_extravars({}), inventory)
+    start = run_job(directory)
+    assert start.status == 'failed', job_output(start)[-3000:]
+    artifacts = stats_event(start)['event_data']['artifact_data']
+    summary = artifacts['event_start']
+    assert summary['meetings'] == len(hosts)
+    assert summary['counts'] == {'converged': 0, 'changed': len(hosts) - 1, 'failed': 1, 'unverified': 0,
+                                 'not_in_progress': 0}
+    assert [item['meeting'] for item in summary['needs_person']] == [broken]
+    assert summary['needs_person'][0]['reason'].startswith('Meeting 899999999 does not exist')
+    assert summary['rerun'].endswith('--limit %s' % broken)
+    assert_no_secret(json.dumps(artifacts) + job_output(start), awx_sim)
+
+    # the workflow's next node, "Event status", gets them as extra variables
+    # (AWX merges the artifacts of a node's ancestors into its extra
+    # variables) and keeps its own: what a notification node reads
+    directory, _env = private_data_dir(tmp_path, 'status', credential(awx_sim), dict(artifacts), inventory)
+    status = run_job(directory, playbook='event_status.yml')
+    assert status.status == 'failed'  # the unknown meeting cannot be read
+    artifacts = stats_event(status)['event_data']['artifact_data']
+    assert sorted(artifacts) == ['event_status']
+    assert artifacts['event_status']['counts']['failed'] == 1
+    assert artifacts['event_status']['counts']['converged'] == len(hosts) - 1
+    assert [item['meeting'] for item in artifacts['event_status']['needs_person']] == [broken]
+
+    # the workflow's last node, "Event notify", with both nodes' artifacts
+    directory, _env = private_data_dir(tmp_path, 'notify', credential(awx_sim),
+                                       {'event_start': summary, 'event_status': artifacts['event_status']}, inventory)
+    notify = run_job(directory, playbook='event_notify.yml')
+    output = job_output(notify)
+    assert notify.status == 'successful', output[-3000:]
+    reason = artifacts['event_status']['needs_person'][0]['reason']
+    assert '"msg": "%s (899999999): %s"' % (broken, reason.replace('"', '\\"')) in output, output[-3000:]
+    assert 'Post it to the webhook' in output and 'skipping' in output  # no event_notify_url given
