@@ -79,6 +79,20 @@ def assert_converged(run, sim, hosts, later=0.0):
     assert behind() == [], 'not converged: %s' % behind()
 
 
+class OutageAt(object):
+    """The simulator's on_call: an outage of `duration` seconds from the
+    first call that `when(entry)` picks (so the outage begins at a moment of
+    the run, however long ansible-playbook takes to start on a busy machine)."""
+
+    def __init__(self, when, duration):
+        self.when, self.duration = when, duration
+        self.sim, self.outage = None, None
+
+    def __call__(self, entry):
+        if self.outage is None and self.sim is not None and self.when(entry):
+            self.outage = self.sim.outage(duration=self.duration)
+
+
 def until_outages_end(sim):
     ends = [outage['ends'] for outage in sim.outages()]
     if ends:
@@ -93,13 +107,15 @@ def test_an_outage_mid_run_then_a_rerun_right_after(tmp_path, private_token_cach
     calls: neither may draw a 429 (the pacer must count every send that
     reached the gateway, urllib3's retries included), and the re-run
     converges every meeting."""
-    config, hosts = an_event(tmp_path, 12)
-    with limited_sim(config) as sim:
+    config, hosts = an_event(tmp_path)
+    # two windows of 503 from the first write of a recording; the runbook's
+    # own retries (backoff of 1, 2, 4, 8 s...) carry the calls in flight across it
+    arm = OutageAt(lambda entry: entry['path'].endswith('/record'), 2 * WINDOW)
+    with limited_sim(config, on_call=arm) as sim:
+        arm.sim = sim
         inventory = scale.write_inventory(str(tmp_path / 'inventory.json'), hosts, sim.url)
-        # two windows of 503 from a second in; the runbook's own retries
-        # (backoff of 1, 2, 4, 8 s...) carry the calls in flight across it
-        sim.outage(duration=2 * WINDOW, start=1.0)
         first = event_start(inventory, private_token_cache, batch=0)
+        assert arm.outage is not None
         calls = sim.calls
         assert any(call['status'] == 503 for call in calls), 'the outage met no call'
         assert_tried_and_paced(first, calls, hosts)
@@ -117,9 +133,11 @@ def test_a_long_outage_fails_a_whole_batch_and_the_later_batches_still_run(tmp_p
     config, hosts = an_event(tmp_path, 12)
     batch = 4
     first_batch = sorted(hosts)[:batch]
-    with limited_sim(config) as sim:
+    # from the first call (the login): 503 for longer than the first batch's retries
+    arm = OutageAt(lambda entry: True, 6.0)
+    with limited_sim(config, on_call=arm) as sim:
+        arm.sim = sim
         inventory = scale.write_inventory(str(tmp_path / 'inventory.json'), hosts, sim.url)
-        sim.outage(duration=6.0)
         first = event_start(inventory, private_token_cache, batch=batch, extra=SHORT_RETRIES)
         # what the test is about: the first batch failed whole
         assert first.failed_hosts(first_batch) == first_batch, first.tail()
