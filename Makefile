@@ -30,7 +30,7 @@ export PYTHONPATH := $(COLLECTIONS)
 export PYTHONDONTWRITEBYTECODE := 1
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: python-check venv demo-venv eda-venv collection test pytest eda unit sanity units lint importer docs-lint molecule builder matrix bench load mutation demo sim bad-input-doc clean
+.PHONY: python-check venv demo-venv eda-venv chromium browser collection test pytest eda unit sanity units lint importer docs-lint molecule builder matrix bench load mutation demo sim bad-input-doc clean
 
 # Before anything is installed: PYTHON must be new enough, and .venv made by
 # it (a .venv of another Python is made again). Order-only: it runs every
@@ -80,13 +80,32 @@ collection: demo-venv
 # Every suite and every quality gate. CI runs exactly this (.ci/run).
 test: pytest sanity units lint importer docs-lint molecule builder matrix
 
+# Headless Chromium for tests/browser (event_status's page in a real
+# browser): Debian's package, installed only where /usr/bin/chromium is
+# missing, which needs root.
+CHROMIUM := /usr/bin/chromium
+chromium:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null; then \
+		echo "== Installing Chromium from Debian for the browser tests (apt-get install chromium, a few minutes)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null && test -x $(CHROMIUM); \
+	else \
+		echo "The browser tests need $(CHROMIUM): run 'apt-get install -y chromium' as root (Debian), then make test again." >&2; \
+		exit 1; \
+	fi
+
+# The browser tests alone.
+browser: venv collection chromium
+	$(PYTEST) tests/browser $(PYTEST_ARGS)
+
 # pytest: unit tests, the simulator's own tests, the SDK fidelity test, and
 # the integration tests (real ansible-playbook runs against the simulator;
 # tests/integration/test_demo.py runs `make demo`'s script), the event source
-# and a real ansible-rulebook run (tests/eda).
-pytest: venv collection eda-venv
+# and a real ansible-rulebook run (tests/eda), and event_status's page in
+# headless Chromium (tests/browser; it refreshes docs/event_status_page.png).
+pytest: venv collection eda-venv chromium
 	rm -rf $(BUILD)/outputs
-	$(PYTEST) -n 2 tests/unit tests/simulator/tests tests/fidelity tests/integration tests/eda $(PYTEST_ARGS)
+	$(PYTEST) -n 2 tests/unit tests/simulator/tests tests/fidelity tests/integration tests/eda tests/browser $(PYTEST_ARGS)
 	@# the outputs README.md and docs/ quote, against the runs those suites kept
 	$(PYTEST) tests/docs
 

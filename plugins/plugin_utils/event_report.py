@@ -46,7 +46,8 @@ ul.counts b{font-size:1.15rem;margin-right:.3rem;font-variant-numeric:tabular-nu
 .tools{margin:.3rem 0 .6rem}
 .tools input{font:inherit;padding:.2rem .4rem;width:18rem}
 table{border-collapse:collapse;width:100%}
-th,td{text-align:left;padding:.22rem .5rem;border-bottom:1px solid #d8dee4;vertical-align:top}
+th,td{text-align:left;padding:.22rem .5rem;border-bottom:1px solid #d8dee4;vertical-align:top;white-space:nowrap}
+td.problem{white-space:normal;min-width:18rem}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 thead th{position:sticky;top:0;background:#f6f8fa;cursor:pointer;user-select:none;white-space:nowrap;
  border-bottom:2px solid #8c959f}
@@ -110,9 +111,23 @@ def _cell(column, row, position):
     if column == 'participants':
         return '<td class="n" data-sort="%s">%s</td>' % ('' if value is None else int(value),
                                                          '' if value is None else int(value))
+    if column == 'broadcast' and row['outcome'] == FAILED:
+        return '<td></td>'
     if column == 'broadcast' and value == 'unknown':
         return '<td><span class="unknown">unknown</span></td>'
+    if column == 'problem':
+        return '<td class="problem">%s</td>' % escape(value or '')
     return '<td>%s</td>' % escape('' if value is None else str(value))
+
+
+def _when(read_at):
+    """2026-12-04T08:59:00+00:00 as 2026-12-04 08:59:00 UTC."""
+    if not read_at:
+        return 'unknown time'
+    text = str(read_at)
+    if text.endswith('+00:00'):
+        text = text[:-len('+00:00')] + ' UTC'
+    return text.replace('T', ' ', 1)
 
 
 def render_page(summary, title='Event status'):
@@ -137,12 +152,12 @@ def render_page(summary, title='Event status'):
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
         '<meta http-equiv="Content-Security-Policy" content="%s">' % CSP,
         '<meta name="viewport" content="width=device-width,initial-scale=1">',
-        '<title>%s: %d meeting%s, %d problem%s</title>' % (escape(title), total, '' if total == 1 else 's',
-                                                         problems, '' if problems == 1 else 's'),
+        '<title>%s: %d meeting%s, %d problem%s</title>' % (
+            escape(title), total, '' if total == 1 else 's', problems, '' if problems == 1 else 's'),
         '<style>%s</style></head><body>' % STYLE,
         '<header><h1>%s: %d meeting%s</h1>' % (escape(title), total, '' if total == 1 else 's'),
         '<p class="read">Read by hwcloud.meeting.event_status, finished at <time id="read-at">%s</time>. '
-        'Problems first; click a column to sort.</p>' % escape(summary.get('read_at') or 'unknown time'),
+        'Problems first; click a column to sort.</p>' % escape(_when(summary.get('read_at'))),
         '<ul class="counts" id="counts">%s</ul></header>' % ''.join(items),
         '<div class="tools"><label>Find: <input id="search" type="search" '
         'placeholder="name, ID, problem"></label></div>',
@@ -190,4 +205,3 @@ def report_problem(path):
         return start + 'cannot create a file in %s (%s); give another event_report.' % (
             directory, error.strerror or error)
     return ''
-

@@ -74,7 +74,8 @@ def test_an_unwritable_page_fails_in_one_sentence_before_any_meeting_is_read(eve
     missing = tmp_path / 'missing-directory' / 'status.html'
     for limit in ([], ['--limit', 'webinar0001']):
         sim.clear_calls()
-        run = status(sim, inventory, '-e', 'event_report=%s' % missing, *limit, keep='status-report-unwritable')
+        run = status(sim, inventory, '-e', 'event_report=%s' % missing, *limit,
+                     keep='status-report-unwritable%s' % ('-limit' if limit else ''))
         assert run.rc != 0, run
         sentence = ('Cannot write the status page to %s: %s does not exist; create it or give another event_report.'
                     % (missing, missing.parent))

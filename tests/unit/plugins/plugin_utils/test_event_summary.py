@@ -167,9 +167,9 @@ def test_the_filter_reads_what_hosts_registered():
         'b': {'conference_id': '2', 'event_start_failure': {'step': 'Activate the meeting', 'msg': 'HTTP 503'},
               'start_activation': {'failed': True, 'msg': 'HTTP 503'}},
     })
-    summary = event_summary(hostvars, ['a', 'b', 'c'], 'event_start', steps=['start_activation', 'start_recording',
-                                                                            'start_live', 'start_broadcast'],
-                            failure='event_start_failure', always_sent=['start_live'])
+    steps = ['start_activation', 'start_recording', 'start_live', 'start_broadcast']
+    summary = event_summary(hostvars, ['a', 'b', 'c'], 'event_start', steps=steps, failure='event_start_failure',
+                            always_sent=['start_live'])
     assert summary['counts']['converged'] == 1 and summary['counts']['failed'] == 2
     assert [(item['meeting'], item['reason']) for item in summary['needs_person']] == [('b', 'HTTP 503'),
                                                                                        ('c', NOT_TRIED)]
