@@ -169,11 +169,15 @@ def test_push_channels_dropped_again_and_again(tmp_path, private_token_cache):
 
 
 def test_tokens_that_die_early(tmp_path, private_token_cache):
-    """Every access and control token dies after a random 2 to 4 s (a window
-    is 3 s), while its answer says it lives 12 hours / 30 minutes: the client
-    learns it from a 401, renews, and the event converges without a 429."""
+    """Every access and control token dies after a random 1 to 2 s (the share
+    of a 3-s window that 20 to 40 s are of the gateway's minute), while its
+    answer says it lives 12 hours / 30 minutes: the client learns it from a
+    401, renews, and the event converges without a 429. A renewed token may
+    die again while the pacer holds the call: the client must renew again
+    then (a single renewal per call fails the task: docs/benchmark.md,
+    "Faults on event morning")."""
     config, hosts = an_event(tmp_path)
-    with limited_sim(config, token_expiry_range=[2.0, 4.0]) as sim:
+    with limited_sim(config, token_expiry_range=[1.0, 2.0]) as sim:
         inventory = scale.write_inventory(str(tmp_path / 'inventory.json'), hosts, sim.url)
         run = event_start(inventory, private_token_cache)
         calls = sim.calls
