@@ -26,6 +26,25 @@ otherwise. The scenarios (--scenarios, in this order):
   in progress, limited: one login, then every channel dropped at once, and
   the time until every watcher has reconnected.
 
+The faults of an event morning (issue 25), only when --scenarios names them;
+each a limited event_start in batches of the limit, from scheduled meetings
+and an empty token cache, with the simulator's fault modes:
+
+- outage: every REST call answers 503 for --outage-seconds (90) from
+  --outage-start (20) s in; then a re-run right after (the windows still full).
+- long_outage: 503 for --long-outage-seconds (150) from --long-outage-start
+  (0) s in, longer than a task's retries; then a re-run once it is over.
+- push_drops: every push channel closed every --push-drop-interval (10) s.
+- token_expiry: every access and control token dies after a random
+  --token-expiry (20,40) seconds, unannounced.
+- sigkill: ansible-playbook and every process it started SIGKILLed
+  --kill-after (40) s in; what the token cache holds then (locks still held,
+  temporary files, pace state); a re-run with the same cache.
+
+Each reports the meetings tried, converged and failed, the answers of 429,
+the push-token calls a meeting (wsToken, and control tokens whose tmpWsToken
+opened a channel) and the wall time.
+
 Every figure comes from the simulator's call log and state and from
 ansible-playbook's output; wall times are measured around the processes.
 Prints a table, writes event_scale.json (and event_scale_rate_limit.png,
@@ -66,6 +85,9 @@ LOGIN = 'POST /v2/usg/acs/auth/appauth'
 WS_TOKEN = 'GET /v1/mmc/control/conferences/wsToken'
 CONTROL_TOKEN = 'GET /v1/mmc/control/conferences/token'
 SCENARIOS = ('unlimited', 'limited', 'plain', 'two', 'eda')
+# The faults of an event morning (issue 25): chosen with --scenarios only
+# (`make bench SCALE_ARGS="--scenarios outage,long_outage,push_drops,token_expiry,sigkill"`).
+FAULT_SCENARIOS = ('outage', 'long_outage', 'push_drops', 'token_expiry', 'sigkill')
 TASKS = ('Activate the meeting', 'Start cloud recording', 'Start the live stream', 'Broadcast the keynote speaker')
 STOP_TASKS = ('Cancel the broadcast', 'Stop the live stream', 'Stop cloud recording')
 
@@ -258,10 +280,28 @@ class Run(object):
         return counts
 
     def failed_hosts(self, hosts):
-        """Hosts that failed or were unreachable, or that the recap leaves out."""
+        """Hosts that failed or were unreachable, or that the recap leaves out.
+        A meeting whose step failed inside the runbook's block is `rescued` in
+        the recap (the play goes on); the play that sums up the event fails
+        on one host when any meeting failed, which is not that host's own
+        failure: only a failure in another play counts."""
         counts = self.recap()
-        return sorted(host for host in hosts if host not in counts or counts[host].get('failed')
-                      or counts[host].get('unreachable'))
+        own = self.fatal_hosts()
+        return sorted(host for host in hosts if host not in counts or counts[host].get('rescued')
+                      or counts[host].get('unreachable') or (counts[host].get('failed') and host in own))
+
+    def fatal_hosts(self):
+        """Hosts with a fatal line in a play other than the one that sums up."""
+        hosts, play = set(), None
+        for line in self.out.splitlines():
+            match = re.match(r'^PLAY \[(.*)\]', line)
+            if match:
+                play = match.group(1)
+                continue
+            match = re.match(r'^fatal: \[([^\]]+)\]', line)
+            if match and not (play or '').startswith('Sum up'):
+                hosts.add(match.group(1))
+        return hosts
 
     def per_task(self):
         """{task name: {'ok': n, 'changed': n, 'failed': n, 'skipping': n}},
@@ -298,14 +338,15 @@ def ansible_env(cache, extra=None):
     return env
 
 
-def playbook_command(name, inventory, forks, batch):
+def playbook_command(name, inventory, forks, batch, extra=()):
+    """`extra`: more arguments (e.g. ('-e', 'meeting_retries=1'))."""
     return [os.path.join(BIN, 'ansible-playbook'), os.path.join(PLAYBOOKS, name + '.yml'), '-i', inventory,
-            '-f', str(forks), '-e', 'event_batch=%d' % batch]
+            '-f', str(forks), '-e', 'event_batch=%d' % batch] + list(extra)
 
 
-def run_playbook(name, inventory, forks, batch, cache, timeout):
+def run_playbook(name, inventory, forks, batch, cache, timeout, extra=()):
     started_at = time.monotonic()
-    completed = subprocess.run(playbook_command(name, inventory, forks, batch), env=ansible_env(cache),
+    completed = subprocess.run(playbook_command(name, inventory, forks, batch, extra), env=ansible_env(cache),
                                capture_output=True, text=True, check=False, timeout=timeout)
     return Run(completed.returncode, completed.stdout + completed.stderr, time.monotonic() - started_at)
 
@@ -384,6 +425,254 @@ def simulator_process(config, directory, latency, limit, window):
             process.kill()
             process.wait(timeout=30)
         log.close()
+
+
+# --- faults on event morning ----------------------------------------------------------
+#
+# The faults a real morning brings (issue 25), in the simulator's fault modes
+# (tests/simulator/README.md, "Faults over time"), with the gateway's limit on.
+# The helpers are shared with tests/integration/test_event_faults.py, which
+# runs the same faults small.
+
+def conference_of(call):
+    """The meeting a call of the log is about (None: a login)."""
+    query = call.get('query') or {}
+    return query.get('conferenceID') or query.get('confID')
+
+
+def tried_meetings(calls):
+    """The meetings the gateway saw at least one call of (answered or not)."""
+    return set(conference_of(call) for call in calls if conference_of(call))
+
+
+def admitted(call):
+    """A call the gateway counted against its window: answered, and neither
+    refused by the limit (429) nor by an outage or a fault (5xx)."""
+    return bool(call['status']) and call['status'] != 429 and call['status'] < 500
+
+
+def push_token_calls(calls):
+    """{conference_id: push-token calls}: every wsToken call, and every
+    control-token call whose meeting's next call is the push's upgrade (its
+    tmpWsToken opened the channel); those the gateway counted (admitted()).
+    A meeting's calls come one at a time (a host's tasks run in order), so
+    the log orders them."""
+    by_meeting = collections.defaultdict(list)
+    for call in sorted(calls, key=lambda entry: entry['time']):
+        if conference_of(call):
+            by_meeting[conference_of(call)].append(call)
+    counts = {}
+    for conference_id, sequence in by_meeting.items():
+        count = 0
+        for index, call in enumerate(sequence):
+            if not admitted(call):
+                continue
+            if call['api'] == WS_TOKEN:
+                count += 1
+            elif (call['api'] == CONTROL_TOKEN and index + 1 < len(sequence)
+                  and sequence[index + 1].get('websocket')):
+                count += 1
+        counts[conference_id] = count
+    return counts
+
+
+def per_meeting_most(calls, api):
+    """The most calls of `api` made for one meeting."""
+    counts = collections.Counter(conference_of(call) for call in calls if call['api'] == api and conference_of(call))
+    return max(counts.values() or [0])
+
+
+def answers_of(calls):
+    """{status: how many} over the gateway's calls."""
+    return dict(collections.Counter(str(call['status']) for call in http_calls(calls)))
+
+
+def fault_figures(run, calls, hosts):
+    """What a faulted run did to the meetings and the gateway: tried (a task
+    of it ran: the recap counts one, or the gateway saw a call of it; a
+    meeting whose task failed on the login shows only in the recap), in the
+    recap, failed (or left out of the recap), push-token calls a meeting, the
+    answers by status."""
+    recap = run.recap()
+    ids = dict((hosts[host]['conference_id'], host) for host in hosts)
+    ran = set(hosts[host]['conference_id'] for host in hosts
+              if sum(recap.get(host, {}).get(key, 0) for key in ('ok', 'changed', 'failed', 'unreachable')))
+    tried = (tried_meetings(calls) & set(ids)) | ran
+    per_meeting = push_token_calls(calls)
+    most = max(per_meeting.values() or [0])
+    return {
+        'tried': len(tried), 'not_tried': sorted(ids[cid] for cid in set(ids) - tried)[:10],
+        'in_recap': sum(1 for host in hosts if host in recap),
+        'never_run': sorted(host for host in hosts if host not in recap)[:10],
+        'never_run_count': sum(1 for host in hosts if host not in recap),
+        'recap_failed': sum(1 for host in hosts if recap.get(host, {}).get('failed')
+                            or recap.get(host, {}).get('rescued')),
+        'push_token_calls': sum(per_meeting.values()), 'push_token_calls_per_meeting_max': most,
+        'meetings_over_3_push_token_calls': sum(1 for count in per_meeting.values() if count > 3),
+        'ws_token_calls_per_meeting_max': per_meeting_most(calls, WS_TOKEN),
+        'control_token_calls_per_meeting_max': per_meeting_most(calls, CONTROL_TOKEN),
+        'push_connections_per_meeting_max': max(collections.Counter(
+            conference_of(call) for call in calls if call.get('websocket')).values() or [0]),
+        'answers': answers_of(calls)}
+
+
+def start_playbook(name, inventory, forks, batch, cache, extra=()):
+    """ansible-playbook in a process group of its own (so that it and its
+    workers can be killed together): (process, its output file)."""
+    out = tempfile.TemporaryFile(mode='w+')
+    process = subprocess.Popen(playbook_command(name, inventory, forks, batch, extra), env=ansible_env(cache),
+                               stdout=out, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    return process, out
+
+
+def descendants(pid):
+    """The processes descended from `pid` (from /proc), children first."""
+    children = collections.defaultdict(list)
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % entry) as handle:
+                fields = handle.read().rsplit(')', 1)[1].split()
+        except OSError:
+            continue
+        children[int(fields[1])].append(int(entry))
+    found, todo = [], list(children.get(pid, []))
+    while todo:
+        child = todo.pop(0)
+        found.append(child)
+        todo.extend(children.get(child, []))
+    return found
+
+
+def kill_controller(process):
+    """SIGKILL ansible-playbook and every process it started, as a crash of
+    the controller would: its process group is not enough, for ansible-core's
+    workers each call setsid() (WorkerProcess._detach) and would go on with
+    their task. The parent is stopped first, so it forks no new worker
+    meanwhile. Returns how many of its descendants were outside its process
+    group (the workers that a kill of the group alone leaves running)."""
+    try:
+        os.kill(process.pid, signal.SIGSTOP)
+    except ProcessLookupError:
+        return 0
+    tree = descendants(process.pid)
+    outside = 0
+    for pid in tree:
+        try:
+            if os.getpgid(pid) != process.pid:
+                outside += 1
+        except ProcessLookupError:
+            pass
+    os.killpg(process.pid, signal.SIGKILL)
+    for pid in tree:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return outside
+
+
+def run_playbook_killed(name, inventory, forks, batch, cache, after, timeout, extra=(), when=None,
+                        group_only=False):
+    """Run a playbook and SIGKILL it and every process it started (or, with
+    `group_only`, its process group alone) `after` seconds in, or as soon as
+    `when()` is true (polled), unless it ended before: the Run (rc -9 when
+    killed), the time of the kill (None if it ended first), and how many of
+    its processes were outside its process group. Returns once every killed
+    process is gone (their flocks released)."""
+    started_at = time.monotonic()
+    process, out = start_playbook(name, inventory, forks, batch, cache, extra)
+    killed_at, outside, tree = None, 0, []
+    try:
+        deadline = started_at + after
+        while process.poll() is None and time.monotonic() < deadline and not (when is not None and when()):
+            time.sleep(0.05)
+        if process.poll() is None:
+            killed_at = time.time()
+            if group_only:
+                tree = [pid for pid in descendants(process.pid) if os.getpgid(pid) == process.pid]
+                os.killpg(process.pid, signal.SIGKILL)
+            else:
+                tree = descendants(process.pid)
+                outside = kill_controller(process)
+            process.wait(timeout=timeout)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        # wait (bounded) until every killed process is gone
+        gone = time.monotonic() + 30
+        while time.monotonic() < gone and any(os.path.exists('/proc/%d/stat' % pid) and not _zombie(pid)
+                                              for pid in tree):
+            time.sleep(0.05)
+    seconds = time.monotonic() - started_at
+    out.seek(0)
+    text = out.read()
+    out.close()
+    run = Run(process.returncode, text, seconds)
+    run.outside_group = outside
+    return run, killed_at
+
+
+def _zombie(pid):
+    try:
+        with open('/proc/%d/stat' % pid) as handle:
+            return handle.read().rsplit(')', 1)[1].split()[0] == 'Z'
+    except OSError:
+        return True
+
+
+def cache_state(cache, since, window, margin=1.0):
+    """What a token cache directory holds that could block or delay a later
+    run, after a controller was killed at `since`:
+    - temporary files (a write cut short), lock files, and those whose flock
+      is still held (LOCK_NB refused: a process alive holds it);
+    - pace files, and how long past `since` their state keeps room reserved
+      (the latest send plus the longest window learnt, or a 429's block):
+      at most one window (and its margin) is the state of calls that were
+      sent; more would be a reservation for the dead.
+    Nothing here reads a token."""
+    import fcntl
+    state = {'files': 0, 'temporary': [], 'locks': 0, 'locks_held': [], 'pace_files': 0,
+             'pace_unreadable': [], 'reserved_after_kill': 0.0, 'stale_pace': []}
+    if not os.path.isdir(cache):
+        return state
+    for name in sorted(os.listdir(cache)):
+        path = os.path.join(cache, name)
+        state['files'] += 1
+        if name.startswith('.tmp-'):
+            state['temporary'].append({'name': name[:12], 'age_after_kill': round(since - os.stat(path).st_mtime, 2)})
+        elif name.endswith('.lock'):
+            state['locks'] += 1
+            handle = os.open(path, os.O_RDWR)
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(handle, fcntl.LOCK_UN)
+            except OSError:
+                state['locks_held'].append(name[:12])
+            finally:
+                os.close(handle)
+        elif name.endswith('.pace'):
+            state['pace_files'] += 1
+            try:
+                with open(path) as handle:
+                    raw = json.load(handle)
+            except (OSError, ValueError):
+                state['pace_unreadable'].append(name[:12])
+                continue
+            windows = [entry.get('window', 0) for entry in (raw.get('windows') or {}).values()
+                       if isinstance(entry, dict)]
+            longest = max([value for value in windows if isinstance(value, (int, float))] or [window])
+            ends = [max(raw.get('sends') or [0]) + longest + margin]
+            blocked = raw.get('blocked')
+            if isinstance(blocked, list) and len(blocked) == 2:
+                ends.append(blocked[0] + blocked[1] + min(5.0, 0.05 * blocked[1]))
+            reserved = max(ends) - since
+            state['reserved_after_kill'] = round(max(state['reserved_after_kill'], reserved), 2)
+            if reserved > window + margin + min(5.0, 0.05 * window):
+                state['stale_pace'].append({'name': name[:12], 'reserved_after_kill': round(reserved, 2)})
+    return state
 
 
 # --- the scenarios ------------------------------------------------------------------
@@ -509,12 +798,108 @@ class Scale(object):
             return watch_and_drop(sim, self.config, args.window, self.cache('eda'),
                                   4 * math.ceil(args.meetings / float(args.limit)) * args.window + 120)
 
+    # --- faults on event morning -------------------------------------------------------
+
+    def faulted(self, sim, inventory, cache, arm=None, kill_after=None):
+        """One limited event_start (batches of the limit's size), with a fault
+        armed just before ansible-playbook starts (`arm(sim)`), or killed
+        `kill_after` seconds in: its figures, and when it was killed."""
+        args = self.args
+        sim.clear_calls()
+        since = time.time()
+        if arm is not None:
+            arm(sim)
+        killed_at = None
+        if kill_after is None:
+            run = run_playbook('event_start', inventory, args.forks, args.limit, cache, self.timeout)
+        else:
+            run, killed_at = run_playbook_killed('event_start', inventory, args.forks, args.limit, cache,
+                                                 kill_after, self.timeout)
+        calls = sim.calls
+        result = self.figures(run, sim, since, self.hosts, started)
+        result.update(fault_figures(run, calls, self.hosts))
+        result['failed_list'] = run.failed_hosts(self.hosts)
+        result['calls_log'] = calls
+        result['started_at'] = since
+        if killed_at is not None:
+            result['killed_after'] = round(killed_at - since, 2)
+            result['workers_outside_the_group'] = getattr(run, 'outside_group', 0)
+        if run.rc != 0:
+            result['output'] = run.tail()
+        return result, killed_at
+
+    @staticmethod
+    def until_outages_end(sim):
+        """Wait for the end of the outages (a re-run comes once the gateway is back)."""
+        ends = [outage['ends'] for outage in sim.outages()]
+        if ends:
+            time.sleep(max(0.0, max(ends) - time.time()) + 0.1)
+        sim.clear_outages()
+
+    def outage(self, sim, inventory):
+        """--outage-seconds of 503 from --outage-start in, then a re-run (as
+        soon as the run and the outage are over, the windows still full)."""
+        args = self.args
+        self.fresh(sim, limited=True)
+        cache = self.cache('outage')
+        first, _killed = self.faulted(sim, inventory, cache, arm=lambda sim: sim.outage(
+            duration=args.outage_seconds, start=args.outage_start))
+        self.until_outages_end(sim)
+        second, _killed = self.faulted(sim, inventory, cache)
+        return {'first': first, 'second': second}
+
+    def long_outage(self, sim, inventory):
+        """--long-outage-seconds of 503 from the start (longer than a task's
+        retries: the first batch fails whole); then a re-run once it is over."""
+        args = self.args
+        self.fresh(sim, limited=True)
+        cache = self.cache('long-outage')
+        first, _killed = self.faulted(sim, inventory, cache, arm=lambda sim: sim.outage(
+            duration=args.long_outage_seconds, start=args.long_outage_start))
+        batch = sorted(self.hosts)[:args.limit]
+        first['failed_in_first_batch'] = len([host for host in batch if host in first['failed_list']])
+        self.until_outages_end(sim)
+        second, _killed = self.faulted(sim, inventory, cache)
+        return {'first': first, 'second': second}
+
+    def push_drops(self, sim, inventory):
+        """Every push channel closed by the server every --push-drop-interval s."""
+        self.fresh(sim, limited=True)
+        result, _killed = self.faulted(sim, inventory, self.cache('push-drops'), arm=lambda sim: sim.configure(
+            push_drop_interval=self.args.push_drop_interval))
+        result['channels_dropped'] = sum(1 for frame in sim.frames if frame['direction'] == 'out'
+                                         and frame['action'] == 'close' and frame.get('code') == 1001)
+        sim.configure(push_drop_interval=None)
+        return result
+
+    def token_expiry(self, sim, inventory):
+        """Every access and control token dies after a random --token-expiry
+        LOW,HIGH seconds, unannounced."""
+        low, high = self.args.token_expiry
+        self.fresh(sim, limited=True)
+        result, _killed = self.faulted(sim, inventory, self.cache('token-expiry'), arm=lambda sim: sim.configure(
+            token_expiry_range=[low, high]))
+        sim.configure(token_expiry_range=None)
+        return result
+
+    def sigkill(self, sim, inventory):
+        """ansible-playbook's process group SIGKILLed --kill-after s in; what
+        the token cache holds then; a re-run with the same cache right after."""
+        args = self.args
+        self.fresh(sim, limited=True)
+        cache = self.cache('sigkill')
+        first, killed_at = self.faulted(sim, inventory, cache, kill_after=args.kill_after)
+        first['cache_after_kill'] = cache_state(cache, killed_at or time.time(), args.window)
+        second, _killed = self.faulted(sim, inventory, cache)
+        second['cache_after_rerun'] = cache_state(cache, time.time(), args.window)
+        return {'first': first, 'second': second}
+
     def run(self, scenarios):
         args = self.args
         with Simulator(config=self.config, delay=args.latency, on_call=self.answered) as sim:
             inventory = write_inventory(os.path.join(self.workdir, 'inventory.json'), self.hosts, sim.url)
             results = self.results
-            for name in SCENARIOS:
+            for name in SCENARIOS + FAULT_SCENARIOS:
                 if name not in scenarios:
                     continue
                 say('%s ...' % name)
@@ -526,8 +911,10 @@ class Scale(object):
                     results[name] = self.plain(sim, inventory)
                 elif name == 'two':
                     results[name] = self.two(sim)
-                else:
+                elif name == 'eda':
                     results[name] = self.eda()
+                else:
+                    results[name] = getattr(self, name)(sim, inventory)
                 say('%s done: %s' % (name, summary(results[name])))
         return results
 
@@ -540,7 +927,7 @@ def summary(result):
     if 'first' in result:
         return '; '.join('%s %s' % (key, summary(result[key])) for key in ('first', 'second') if key in result)
     keys = ('seconds', 'failed_hosts', 'converged', 'answered_429', 'ratio', 'reconnect_seconds', 'logins',
-            'failed_watchers')
+            'failed_watchers', 'tried', 'never_run_count', 'push_token_calls_per_meeting_max')
     return ', '.join('%s=%s' % (key, result[key]) for key in keys if key in result)
 
 
@@ -791,6 +1178,76 @@ def table(results, args):
         throttled_row(eda, target=False)
         row('    of them after the drop', str(eda['answered_429_after_drop']))
         row('  warnings naming a 429', str(eda['warnings_with_429']), '0', yes(eda['warnings_with_429'] == 0))
+    def fault_run_rows(result, converge=True, tried=True):
+        row('  meetings tried (a call of it reached the gateway)', '%d / %d' % (result['tried'], m),
+            str(m) if tried else '', yes(result['tried'] == m) if tried else '')
+        row('  hosts in the recap / never run', '%d / %d' % (result['in_recap'], result['never_run_count']))
+        row('  meetings converged / hosts failed', '%d / %d' % (result['converged'], result['failed_hosts']),
+            '%d / 0' % m if converge else '', yes(result['converged'] == m and result['failed_hosts'] == 0)
+            if converge else '')
+        throttled_row(result)
+        row('  push-token calls a meeting, at most (wsToken / control token / upgrades)',
+            '%d (%d / %d / %d)' % (result['push_token_calls_per_meeting_max'], result['ws_token_calls_per_meeting_max'],
+                                   result['control_token_calls_per_meeting_max'],
+                                   result['push_connections_per_meeting_max']))
+        row('  answers by status', ', '.join('%s: %d' % (status, count) for status, count in
+                                             sorted(result['answers'].items())))
+
+    outage = results.get('outage')
+    if outage:
+        first, second = outage['first'], outage['second']
+        row('outage: %g s of 503 from %g s in: wall time (s)' % (args.outage_seconds, args.outage_start),
+            '%.1f' % first['seconds'])
+        fault_run_rows(first, converge=False)
+        row('  its re-run right after: wall time (s)', '%.1f' % second['seconds'])
+        fault_run_rows(second)
+    long_outage = results.get('long_outage')
+    if long_outage:
+        first, second = long_outage['first'], long_outage['second']
+        row('long outage: %g s of 503 from %s: wall time (s), rc' % (
+            args.long_outage_seconds, '%g s in' % args.long_outage_start if args.long_outage_start else 'the start'),
+            '%.1f, %d' % (first['seconds'], first['rc']))
+        row('  meetings failed in the first batch (of %d)' % min(m, l), str(first['failed_in_first_batch']))
+        fault_run_rows(first, converge=False)
+        row('  later batches run (hosts never run)', str(first['never_run_count']), '0',
+            yes(first['never_run_count'] == 0))
+        row('  its re-run once the gateway is back: wall time (s)', '%.1f' % second['seconds'])
+        fault_run_rows(second)
+    drops = results.get('push_drops')
+    if drops:
+        row('push channels dropped every %g s: wall time (s)' % args.push_drop_interval, '%.1f' % drops['seconds'])
+        fault_run_rows(drops)
+        row('  push-token calls a meeting, at most', str(drops['push_token_calls_per_meeting_max']), '<= 3',
+            yes(drops['push_token_calls_per_meeting_max'] <= 3))
+        row('  meetings with more than 3 / push-token calls in all',
+            '%d / %d' % (drops['meetings_over_3_push_token_calls'], drops['push_token_calls']))
+        row('  channels dropped by the server', str(drops['channels_dropped']))
+    expiry = results.get('token_expiry')
+    if expiry:
+        row('tokens that die after %g to %g s: wall time (s)' % tuple(args.token_expiry), '%.1f' % expiry['seconds'])
+        fault_run_rows(expiry)
+        row('  logins / control-token calls', '%d / %d' % (expiry['logins'],
+                                                           expiry['calls_per_api'].get(CONTROL_TOKEN, 0)))
+    kill = results.get('sigkill')
+    if kill:
+        first, second = kill['first'], kill['second']
+        row('SIGKILL of ansible-playbook %g s in: killed after (s)' % args.kill_after,
+            str(first.get('killed_after', 'not killed: it had ended')))
+        row('  its processes outside its process group (workers: setsid), killed too',
+            str(first.get('workers_outside_the_group', 0)))
+        fault_run_rows(first, converge=False, tried=False)
+        cache = first['cache_after_kill']
+        row('  cache after the kill: locks / still held', '%d / %d' % (cache['locks'], len(cache['locks_held'])),
+            '- / 0', yes(not cache['locks_held']))
+        row('  cache after the kill: temporary files left', str(len(cache['temporary'])))
+        row('  pace state keeps room until (s after the kill)', '%.1f' % cache['reserved_after_kill'],
+            '<= W + margin', yes(not cache['stale_pace']))
+        row('  the re-run, same token cache: wall time (s)', '%.1f' % second['seconds'])
+        fault_run_rows(second)
+        after = second['cache_after_rerun']
+        row('  cache after the re-run: locks held / temporary files / stale pace files',
+            '%d / %d / %d' % (len(after['locks_held']), len(after['temporary']), len(after['stale_pace'])),
+            '0 / 0 / 0', yes(not after['locks_held'] and not after['temporary'] and not after['stale_pace']))
     width = max(len(figure) for figure, _value, _target, _met in rows)
     title = 'figure (M=%d, F=%d, L=%d, W=%g s, latency %g s)' % (m, f, l, w, args.latency)
     width = max(width, len(title))
@@ -809,19 +1266,37 @@ def main(argv=None):
     parser.add_argument('--window', '-W', type=float, default=60.0, help='the window, in seconds')
     parser.add_argument('--latency', type=float, default=0.02, help='simulated seconds per request')
     parser.add_argument('--scenarios', default=','.join(SCENARIOS),
-                        help='comma-separated, of %s' % ', '.join(SCENARIOS))
+                        help='comma-separated, of %s; and the faults %s' % (', '.join(SCENARIOS),
+                                                                              ', '.join(FAULT_SCENARIOS)))
     parser.add_argument('--two-batch', type=int, default=0,
                         help='event_batch of each of the two controllers (default: the limit)')
     parser.add_argument('--no-second', dest='second', action='store_false',
                         help='no second run of event_start (unlimited and limited)')
+    parser.add_argument('--outage-start', type=float, default=20.0, help='outage: seconds into the run')
+    parser.add_argument('--outage-seconds', type=float, default=90.0, help='outage: its length')
+    parser.add_argument('--long-outage-seconds', type=float, default=150.0,
+                        help='long_outage: its length')
+    parser.add_argument('--long-outage-start', type=float, default=0.0,
+                        help='long_outage: seconds into the run (0: from the start, before the login)')
+    parser.add_argument('--push-drop-interval', type=float, default=10.0,
+                        help='push_drops: every push channel closed every this many seconds')
+    parser.add_argument('--token-expiry', default='20,40', help='token_expiry: LOW,HIGH seconds a token lives')
+    parser.add_argument('--kill-after', type=float, default=40.0,
+                        help='sigkill: ansible-playbook killed this many seconds in')
     parser.add_argument('--out', default=os.path.join(ROOT, '.build', 'bench'))
     parser.add_argument('--name', default='event_scale',
                         help='file names of the results: NAME.json, NAME_rate_limit.png')
     args = parser.parse_args(argv)
     scenarios = [name.strip() for name in args.scenarios.split(',') if name.strip()]
-    unknown = sorted(set(scenarios) - set(SCENARIOS))
+    unknown = sorted(set(scenarios) - set(SCENARIOS + FAULT_SCENARIOS))
     if unknown:
         parser.error('unknown scenario(s) %s' % ', '.join(unknown))
+    try:
+        args.token_expiry = [float(value) for value in args.token_expiry.split(',')]
+    except ValueError:
+        parser.error('--token-expiry is LOW,HIGH (seconds)')
+    if len(args.token_expiry) != 2 or not 0 < args.token_expiry[0] <= args.token_expiry[1]:
+        parser.error('--token-expiry is LOW,HIGH (seconds), 0 < LOW <= HIGH')
     if 'limited' in scenarios and 'unlimited' not in scenarios:
         parser.error('the limited run needs the unlimited one (its floor)')
     if args.meetings < 2 or args.limit < 1 or args.window <= 0 or args.forks < 1:

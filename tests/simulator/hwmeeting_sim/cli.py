@@ -72,6 +72,11 @@ def _parser():
     p.add_argument("--push-participants-data", choices=state_mod.PUSH_PARTICIPANTS_DATA,
                    default="list",
                    help="ParticipantsNotify's data: a list (default) or a JSON string of it")
+    p.add_argument("--token-expiry-range", metavar="LOW,HIGH",
+                   help="every access and control token dies after a random lifetime "
+                        "of LOW to HIGH seconds, unannounced (e.g. 20,40)")
+    p.add_argument("--push-drop-interval", type=float, metavar="SECONDS",
+                   help="close every open push channel every SECONDS (default: never)")
     p.add_argument("--url-file", metavar="FILE",
                    help="write the base URL to FILE once listening (removed at stop)")
     p.add_argument("--log-calls", action="store_true",
@@ -100,6 +105,12 @@ def main(argv=None):
     args = _parser().parse_args(argv)
     omit = [f.strip() for f in args.omit_fields.split(",") if f.strip()]
     try:
+        expiry = None
+        if args.token_expiry_range:
+            try:
+                expiry = [float(part) for part in args.token_expiry_range.split(",")]
+            except ValueError:
+                raise state_mod.ConfigError("--token-expiry-range must be LOW,HIGH (seconds)")
         sim = Simulator(meetings_file=args.meetings, tls=args.tls, cert_dir=args.cert_dir,
                         delay=args.delay, access_token_ttl=args.access_token_ttl,
                         conf_token_ttl=args.conf_token_ttl, rate_limit=args.rate_limit,
@@ -112,6 +123,8 @@ def main(argv=None):
                         api_rate_window=args.api_rate_window,
                         push_subscribe_reply=args.push_subscribe_reply,
                         push_participants_data=args.push_participants_data,
+                        token_expiry_range=expiry,
+                        push_drop_interval=args.push_drop_interval,
                         on_call=_print_call if args.log_calls else None)
     except (OSError, state_mod.ConfigError) as exc:
         print("hwmeeting-sim: %s" % exc, file=sys.stderr)

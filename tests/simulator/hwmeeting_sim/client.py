@@ -78,6 +78,17 @@ class SimulatorAdmin(object):
     def clear_faults(self):
         self._call("DELETE", "faults")
 
+    def outage(self, duration, start=0.0, status=503, error_code=None, error_msg=None, push=False):
+        payload = {"duration": duration, "start": start, "status": status,
+                   "error_code": error_code, "error_msg": error_msg, "push": push}
+        return self._call("POST", "outages", payload)["outage"]
+
+    def outages(self):
+        return self._call("GET", "outages")["outages"]
+
+    def clear_outages(self):
+        self._call("DELETE", "outages")
+
     def meeting(self, meeting_id):
         return self._call("GET", "meetings/%s" % meeting_id)["meeting"]
 

@@ -244,6 +244,14 @@ class _Handler(BaseHTTPRequestHandler):
                 if self._fault_answer(fault, entry, headers, caller):
                     return
 
+        outage = st.outage_now(path)
+        if outage is not None:
+            # like a faulted answer: the headers, but not counted in a window
+            self._rate_headers(self._rate_status(path, caller), headers, entry)
+            self._api_error(entry, headers, outage["status"], outage["error_code"],
+                            outage["error_msg"], settings["error_style"])
+            return
+
         gate = st.admit(self._gated_api(path), caller)
         self._rate_headers(gate, headers, entry)
         if gate["throttled"]:
@@ -429,6 +437,14 @@ class _Handler(BaseHTTPRequestHandler):
                 return 200, {"config": sim._state.get_settings()}
             if method == "POST":
                 return 200, {"config": sim.configure(**self._admin_body(body))}
+        if rest == "outages":
+            if method == "GET":
+                return 200, {"outages": sim._state.list_outages()}
+            if method == "POST":
+                return 201, {"outage": sim.outage(**self._admin_body(body))}
+            if method == "DELETE":
+                sim.clear_outages()
+                return 200, {"outages": []}
         if rest == "expire-tokens" and method == "POST":
             kind = self._admin_body(body).get("kind", "all")
             return 200, {"expired": sim.expire_tokens(kind)}
@@ -522,7 +538,8 @@ class Simulator(object):
                  state_change_delay=0.0, ws_token_ttl=state_mod.DEFAULT_WS_TOKEN_TTL,
                  push_heartbeat_timeout=state_mod.DEFAULT_PUSH_HEARTBEAT_TIMEOUT,
                  api_rate_limit=None, api_rate_window=state_mod.DEFAULT_API_RATE_WINDOW,
-                 push_subscribe_reply="object", push_participants_data="list"):
+                 push_subscribe_reply="object", push_participants_data="list",
+                 token_expiry_range=None, push_drop_interval=None):
         if meetings_file is not None and config is not None:
             raise ValueError("give meetings_file or config, not both")
         if config is None:
@@ -543,11 +560,14 @@ class Simulator(object):
             "api_rate_limit": api_rate_limit, "api_rate_window": api_rate_window,
             "push_subscribe_reply": push_subscribe_reply,
             "push_participants_data": push_participants_data,
+            "token_expiry_range": token_expiry_range,
+            "push_drop_interval": push_drop_interval,
         })
         self._api = api_mod.Api(self._state, ws_url=lambda: self.ws_url)
         self._push = push_mod.PushHub(self._state)
         self._server = None
         self._thread = None
+        self._dropper = None
         self._stopping = threading.Event()
         self.ca_path = None
         self.cert_path = None
@@ -582,7 +602,23 @@ class Simulator(object):
                                         kwargs={"poll_interval": 0.1},
                                         name="hwmeeting-sim", daemon=True)
         self._thread.start()
+        self._dropper = threading.Thread(target=self._drop_push_channels, name="hwmeeting-sim-push-drops",
+                                         daemon=True)
+        self._dropper.start()
         return self
+
+    def _drop_push_channels(self):
+        """push_drop_interval: every that many seconds (from when it was set),
+        close every open push channel, as a push server that restarts."""
+        interval, due = None, None
+        while not self._stopping.wait(0.05):
+            current = self._state.get_settings()["push_drop_interval"]
+            if current != interval:
+                interval = current
+                due = None if interval is None else time.monotonic() + interval
+            if due is not None and time.monotonic() >= due:
+                self._push.close(None, push_mod.CLOSE_GOING_AWAY, "push server restarting")
+                due += interval
 
     def stop(self):
         """Stop serving, end open connections, remove a temporary cert dir."""
@@ -595,6 +631,8 @@ class Simulator(object):
         self._server.close_open_connections()
         self._server.server_close()
         self._thread.join(timeout=5)
+        self._dropper.join(timeout=5)
+        self._dropper = None
         self._server = None
         self._thread = None
         self._remove_own_cert_dir()
@@ -666,6 +704,21 @@ class Simulator(object):
     def clear_faults(self):
         self._state.clear_faults()
 
+    def outage(self, duration, start=0.0, status=503, error_code=None, error_msg=None, push=False):
+        """From `start` seconds from now, for `duration` seconds, every call of
+        the gateway's REST paths (the push's upgrade too with `push`) answers
+        `status` (503) with an error body; returns the outage (absolute
+        `starts` and `ends`, Unix times)."""
+        return self._state.add_outage(duration=duration, start=start, status=status,
+                                      error_code=error_code, error_msg=error_msg, push=push)
+
+    def outages(self):
+        """The outages not over yet."""
+        return self._state.list_outages()
+
+    def clear_outages(self):
+        self._state.clear_outages()
+
     # -- meetings -----------------------------------------------------------------
 
     def meeting(self, meeting_id):
@@ -685,7 +738,8 @@ class Simulator(object):
         rate_limit_retry_after, access_token_ttl, conf_token_ttl,
         omit_fields, write_json, error_style, confinfo_state,
         state_change_delay, ws_token_ttl, push_heartbeat_timeout,
-        push_subscribe_reply or push_participants_data; returns every setting."""
+        push_subscribe_reply, push_participants_data, token_expiry_range or
+        push_drop_interval; returns every setting."""
         return self._state.configure(**settings)
 
     def rate_windows(self):

@@ -13,6 +13,7 @@ import decimal
 import json
 import math
 import os
+import random
 import re
 import secrets
 import threading
@@ -69,6 +70,15 @@ DEFAULT_SETTINGS = {
     "push_heartbeat_timeout": DEFAULT_PUSH_HEARTBEAT_TIMEOUT,
     "push_subscribe_reply": "object",   # one of PUSH_SUBSCRIBE_REPLIES
     "push_participants_data": "list",   # one of PUSH_PARTICIPANTS_DATA
+    # -- faults over time (the fault modes of an event morning) --
+    # [low, high] or None: every access and control token issued from then on
+    # dies after a random lifetime in that range (seconds), while its answer
+    # still states access_token_ttl / conf_token_ttl: a service that revokes
+    # tokens early, unannounced.
+    "token_expiry_range": None,
+    # seconds or None/0 (off): the push server closes every open channel
+    # (1001 "push server restarting") every this many seconds
+    "push_drop_interval": None,
 }
 
 # Shown while a rate limit is off: a gateway always sends its headers, and a
@@ -394,6 +404,15 @@ def normalize_settings(updates, current=None):
             value = float(value)
         elif key == "omit_fields":
             value = normalize_omit_fields(value)
+        elif key == "token_expiry_range":
+            value = _expiry_range(value)
+        elif key == "push_drop_interval":
+            if value in (None, 0):
+                value = None
+            elif isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise ConfigError("push_drop_interval must be a number of seconds > 0, 0 or null")
+            else:
+                value = float(value)
         elif key == "state_change_delay":
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise ConfigError("state_change_delay must be a number of seconds >= 0")
@@ -411,6 +430,17 @@ def normalize_settings(updates, current=None):
                                   % (key, ", ".join(choices), value))
         settings[key] = value
     return settings
+
+
+def _expiry_range(value):
+    """token_expiry_range: None, or [low, high] seconds, 0 < low <= high."""
+    if value is None:
+        return None
+    if (not isinstance(value, (list, tuple)) or len(value) != 2
+            or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in value)
+            or not 0 < value[0] <= value[1]):
+        raise ConfigError("token_expiry_range must be null or [low, high] seconds, 0 < low <= high")
+    return [float(value[0]), float(value[1])]
 
 
 # --------------------------------------------------------------------------
@@ -482,6 +512,28 @@ def make_fault(path, count=1, method=None, status=None, error_style="error_code"
     }
 
 
+def make_outage(duration, start=0.0, status=503, error_code=None, error_msg=None,
+                push=False, now=None):
+    """Validate an outage; return it as a plain dict with absolute times.
+
+    From `start` seconds after `now` and for `duration` seconds, every call
+    of the gateway's REST paths (and the push's upgrade too, with `push`)
+    answers `status` with an error body in the simulator's error_style.
+    """
+    for name, value, least in (("duration", duration, 0.0), ("start", start, 0.0)):
+        if (isinstance(value, bool) or not isinstance(value, (int, float))
+                or not math.isfinite(value) or value < least or (name == "duration" and value == 0)):
+            raise ConfigError("outage %s must be a number of seconds %s 0"
+                              % (name, ">" if name == "duration" else ">="))
+    if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
+        raise ConfigError("outage status must be an HTTP status code of 400 to 599")
+    now = time.time() if now is None else now
+    return {"starts": now + float(start), "ends": now + float(start) + float(duration),
+            "status": status, "error_code": error_code or "SIM.OUTAGE.%d" % status,
+            "error_msg": error_msg or "injected outage: HTTP %d" % status,
+            "push": _want_bool(push, "push")}
+
+
 # --------------------------------------------------------------------------
 # The state itself
 # --------------------------------------------------------------------------
@@ -549,6 +601,7 @@ class State(object):
             self.access_tokens = {}    # token -> {"expires": t, "subject": ...}
             self.control_tokens = {}   # token -> {"expires": t, "conference_id": id}
             self.faults = []
+            self.outages = []          # make_outage(): time-bounded, every REST call
             self.calls = []
             self.rate_window = collections.deque()   # admitted calls, all callers, 1 s
             self.api_windows = {}      # (api, caller) -> deque of admitted calls
@@ -605,7 +658,7 @@ class State(object):
         with self.lock:
             token = _new_token()
             ttl = self.settings["access_token_ttl"]
-            self.access_tokens[token] = {"expires": time.time() + ttl,
+            self.access_tokens[token] = {"expires": time.time() + self._lifetime(ttl),
                                          "subject": subject,
                                          "caller": _login_caller(subject),
                                          "user": subject.get("userId", ""),
@@ -618,10 +671,16 @@ class State(object):
             token = _new_token()
             ttl = self.settings["conf_token_ttl"]
             expires = time.time() + ttl
-            self.control_tokens[token] = {"expires": expires,
+            self.control_tokens[token] = {"expires": time.time() + self._lifetime(ttl),
                                           "conference_id": conference_id}
             self._issued.append(token)
             return token, ttl, expires
+
+    def _lifetime(self, ttl):
+        """How long a token issued now really lives: `ttl` (what the answer
+        states), or a random lifetime of token_expiry_range."""
+        span = self.settings["token_expiry_range"]
+        return ttl if span is None else random.uniform(span[0], span[1])
 
     def _login_is_admin(self, subject):
         """Whether the account or App ID that logged in is marked admin."""
@@ -749,6 +808,34 @@ class State(object):
                     if fault["count"] <= 0:
                         self.faults.remove(fault)
                     return dict(fault)
+        return None
+
+    # -- outages: every REST call answers an error for a while ------------------
+
+    def add_outage(self, **kwargs):
+        outage = make_outage(**kwargs)
+        with self.lock:
+            self.outages.append(outage)
+            return dict(outage)
+
+    def clear_outages(self):
+        with self.lock:
+            self.outages = []
+
+    def list_outages(self):
+        """The outages not over yet."""
+        now = time.time()
+        with self.lock:
+            return [dict(o) for o in self.outages if o["ends"] > now]
+
+    def outage_now(self, path):
+        """The outage that answers a call of `path` now, if any."""
+        now = time.time()
+        with self.lock:
+            self.outages = [o for o in self.outages if o["ends"] > now]
+            for outage in self.outages:
+                if outage["starts"] <= now and (path != PUSH_PATH or outage["push"]):
+                    return dict(outage)
         return None
 
     # -- the gateway's rate limits ----------------------------------------------
