@@ -83,8 +83,9 @@ def test_a_batched_event_start_then_event_stop_under_the_per_api_limit(tmp_path,
         per_api = scale.calls_per_api(calls)
         assert per_api[scale.LOGIN] == 1
         assert max(per_api.values()) <= MEETINGS, per_api  # at most one call of each API per meeting
-        assert set(start.per_task()) == set(scale.TASKS)
-        for task, counts in start.per_task().items():
+        assert set(scale.TASKS) <= set(start.per_task())  # and the summing-up play's tasks
+        for task in scale.TASKS:
+            counts = start.per_task()[task]
             assert counts.get('changed') == MEETINGS, (task, counts)
 
         # event_stop at once, while the start's windows still hold its calls
