@@ -417,6 +417,6 @@ def test_wait_for_start_may_be_zero_and_the_other_numbers_may_not(plugin):
 
 def test_a_negative_wait_for_start_is_refused_in_words(plugin):
     meetings = [{'conference_id': KEYNOTE, 'host_password': 'hp'}]
-    with pytest.raises(plugin['MeetingEventsError'], match=r'wait_for_start must be a number of seconds greater '
-                                                           r'than or equal to 0 \(got -1\)'):
+    with pytest.raises(plugin['MeetingEventsError'], match=r'wait_for_start must be 0 or more seconds '
+                                                           r'\(got -1.0\)'):
         plugin['parse_options']({'meetings': meetings, 'wait_for_start': -1}, {})

@@ -13,15 +13,18 @@ import time
 import pytest
 
 from ansible_collections.hwcloud.meeting.plugins.module_utils import token_cache as cache_module
-from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
+from ansible_collections.hwcloud.meeting.plugins.module_utils.auth import (
     PATH_ACCOUNT_LOGIN,
     PATH_APP_LOGIN,
     PATH_CONTROL_TOKEN,
+)
+from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
     PATH_DETAILS,
     PATH_ONLINE,
     PATH_REALTIME,
     MeetingClient,
 )
+from ansible_collections.hwcloud.meeting.plugins.module_utils.ratelimit import pacer_for
 from ansible_collections.hwcloud.meeting.plugins.module_utils.token_cache import TokenCache, default_directory
 
 from .fakes import ScriptedSession, response
@@ -158,7 +161,7 @@ def client_with(cache, **options):
     settings = dict(api_url='https://meeting.example.test', conference_id='914044873', retries=0, timeout=5,
                     cache=cache)
     settings.update(options)
-    return MeetingClient(**settings)
+    return MeetingClient(pacer_for(cache), **settings)
 
 
 def scripted(client, script):
