@@ -178,8 +178,8 @@ def test_a_push_that_breaks_during_a_wait_costs_at_most_one_more_push_token(sim,
     # vendor's) does not report recording: the change is not confirmed.
     sim.configure(state_change_delay=3.0)
     with PushBreaker(sim, breaks) as breaker:
-        _run, result = run_task(sim, tmp_path, 'meeting_record', dict(CONTROL, state='started', wait=True,
-                                                                        wait_timeout=20))
+        _run, result = run_task(sim, tmp_path, 'meeting_record',
+                                dict(CONTROL, state='started', wait=True, wait_timeout=20))
     assert breaker.closed >= 1
     assert not result.get('failed'), result
     calls = calls_of(sim)

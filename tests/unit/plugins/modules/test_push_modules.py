@@ -249,7 +249,10 @@ def test_a_task_closes_its_push_channel_and_its_http_session_however_it_ends(cap
     # In direct execution the worker process lives on after the task: an
     # open channel or session would be left behind with each task.
     closed = []
-    monkeypatch.setattr(requests.Session, 'close', lambda self: closed.append(self))
+
+    def close(session):
+        closed.append(session)
+    monkeypatch.setattr(requests.Session, 'close', close)
     _session, socket, _connections = service({PATH_CONTROL_TOKEN: [TOKEN], PATH_RECORD: [record_answer]},
                                              full(recording=0))
     result = run_module(meeting_record.main, dict(CONTROL, state='started'), capsys)
