@@ -109,8 +109,9 @@ from ansible.errors import AnsibleParserError
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
-from ansible_collections.hwcloud.meeting.plugins.module_utils import options as connection
-from ansible_collections.hwcloud.meeting.plugins.module_utils.client import HAS_REQUESTS, MeetingError
+from ansible_collections.hwcloud.meeting.plugins.module_utils import options as option_table
+from ansible_collections.hwcloud.meeting.plugins.module_utils.client import HAS_REQUESTS
+from ansible_collections.hwcloud.meeting.plugins.module_utils.errors import MeetingError
 from ansible_collections.hwcloud.meeting.plugins.module_utils.realtime import IN_PROGRESS
 
 # The host variables, the only data kept from the service's answers (and the
@@ -170,10 +171,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         """The connection options (module_utils/options.py: an option given in
         the file wins, then its non-empty HWMEETING_* variable, then its
         default), checked before any call."""
-        values = dict((option.name, self.get_option(option.name)) for option in connection.CONNECTION_OPTIONS
-                      if connection.given(self._file_options.get(option.name)))
-        options, problems = connection.resolve(values)
-        problems.extend(connection.check(options, uses_login=True, needs_login=True))
+        values = dict((option.name, self.get_option(option.name)) for option in option_table.CONNECTION_OPTIONS
+                      if option_table.given(self._file_options.get(option.name)))
+        options, problems = option_table.resolve(values)
+        problems.extend(option_table.check(options, uses_login=True, needs_login=True))
         page_size = self.get_option('page_size')
         if not 1 <= page_size <= 500:
             problems.append('page_size must be 1 to 500 (got %s)' % page_size)
@@ -195,7 +196,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if not options['validate_certs']:
             self.display.warning('validate_certs is false: the certificate of %s is not checked, so the login '
                                  'and tokens could be read by whoever answers in its place' % options['api_url'])
-        client = connection.build_client(options, warn=self.display.warning)
+        client = option_table.build_client(options, warn=self.display.warning)
         try:
             meetings = client.all_meetings(online=self.get_option('in_progress'), search=self.get_option('search'),
                                            page_size=self.get_option('page_size'))

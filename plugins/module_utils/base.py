@@ -13,15 +13,19 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
-import re
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.hwcloud.meeting.plugins.module_utils import options as connection
-from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
-    HAS_REQUESTS,
-    REQUESTS_IMPORT_ERROR,
-    MeetingError,
+from ansible_collections.hwcloud.meeting.plugins.module_utils.client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.hwcloud.meeting.plugins.module_utils.errors import MeetingError
+from ansible_collections.hwcloud.meeting.plugins.module_utils.options import (
+    argument_spec,
+    build_client,
+    check,
+    env_fallback,
+    given,
+    has_login,
+    is_meeting_id,
 )
 from ansible_collections.hwcloud.meeting.plugins.module_utils.push import HAS_WEBSOCKET, WEBSOCKET_IMPORT_ERROR
 
@@ -29,12 +33,12 @@ from ansible_collections.hwcloud.meeting.plugins.module_utils.push import HAS_WE
 # fragment hwcloud.meeting.connection), and the meeting's own (the doc
 # fragment hwcloud.meeting.common).
 SHARED_ARGUMENT_SPEC = dict(
-    connection.argument_spec(),
+    argument_spec(),
     conference_id=dict(type='str', required=True),
     host_password=dict(type='str', no_log=True),
     conference_token=dict(type='str', no_log=True),
     state_source=dict(type='str', default='auto', choices=['auto', 'realtime', 'push']),
-    warn_unverified=dict(type='bool', default=True, fallback=(connection.env_fallback, ['HWMEETING_WARN_UNVERIFIED'])),
+    warn_unverified=dict(type='bool', default=True, fallback=(env_fallback, ['HWMEETING_WARN_UNVERIFIED'])),
 )
 
 
@@ -43,11 +47,6 @@ def meeting_argument_spec(**module_options):
     spec = copy.deepcopy(SHARED_ARGUMENT_SPEC)
     spec.update(module_options)
     return spec
-
-
-# ASCII digits only: str.isdigit() also takes full-width digits, which a
-# meeting ID copied from some invitations has, and the service does not.
-_MEETING_ID = re.compile(r'[0-9]+\Z')
 
 
 class MeetingModule(AnsibleModule):
@@ -86,7 +85,7 @@ class MeetingModule(AnsibleModule):
     def _check_shared_options(self, needs_login, needs_control):
         params = self.params
         problems = []
-        if not _MEETING_ID.match(self.conference_id):
+        if not is_meeting_id(self.conference_id):
             problems.append("conference_id must be the meeting ID, digits only (got '%s')" % params['conference_id'])
         # Login credentials matter only to a module that logs in: one that makes
         # access-token calls, or reads the host password from the meeting's
@@ -94,18 +93,17 @@ class MeetingModule(AnsibleModule):
         # The others ignore them (module_defaults and HWMEETING_* set them for
         # every task).
         password_from_login = needs_control and not any(
-            connection.given(params[option]) for option in ('host_password', 'conference_token'))
-        problems.extend(connection.check(params, uses_login=needs_login or password_from_login,
-                                         needs_login=needs_login))
+            given(params[option]) for option in ('host_password', 'conference_token'))
+        problems.extend(check(params, uses_login=needs_login or password_from_login, needs_login=needs_login))
         if params.get('wait_timeout') is not None and params['wait_timeout'] < 0:
             problems.append('wait_timeout must be 0 or more seconds (got %s)' % params['wait_timeout'])
-        if password_from_login and not connection.has_login(params):
+        if password_from_login and not has_login(params):
             problems.append('give host_password (the meeting\'s host password) or conference_token to control '
                             'the meeting, or login credentials (access_token, or app_id and app_key, or account '
                             'and account_password) with which the module reads the host password from the '
                             'meeting\'s details')
         if problems:
-            which = 'meeting %s' % self.conference_id if _MEETING_ID.match(self.conference_id) else 'the meeting'
+            which = 'meeting %s' % self.conference_id if is_meeting_id(self.conference_id) else 'the meeting'
             self.fail_json(msg='Invalid options for %s: %s.' % (which, '; '.join(problems)))
 
     # --- the client --------------------------------------------------------------
@@ -114,7 +112,7 @@ class MeetingModule(AnsibleModule):
     def client(self):
         if self._client is None:
             params = self.params
-            self._client = connection.build_client(
+            self._client = build_client(
                 params, warn=self.warn, register_secret=self.no_log_values.add,
                 conference_id=self.conference_id, host_password=params['host_password'],
                 conference_token=params['conference_token'])
@@ -163,10 +161,8 @@ class MeetingModule(AnsibleModule):
         try:
             body(self)
         except MeetingError as error:
-            self._close_all()
             self.fail_meeting(error)
         except Exception as error:  # pylint: disable=broad-exception-caught
-            self._close_all()
             self.fail_json(msg='Unexpected error for meeting %s: %s: %s. This is a bug of hwcloud.meeting; '
                                'please report it with this message.'
                            % (self.conference_id, error.__class__.__name__, error))

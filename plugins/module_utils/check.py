@@ -12,9 +12,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.hwcloud.meeting.plugins.module_utils.client import PATH_DETAILS, MeetingError
+from ansible_collections.hwcloud.meeting.plugins.module_utils.client import PATH_DETAILS
 from ansible_collections.hwcloud.meeting.plugins.module_utils.control import read_state
-from ansible_collections.hwcloud.meeting.plugins.module_utils.realtime import PARTICIPANT_JOINED
+from ansible_collections.hwcloud.meeting.plugins.module_utils.errors import MeetingError
+from ansible_collections.hwcloud.meeting.plugins.module_utils.realtime import joined
 
 SCHEDULED, IN_PROGRESS, ENDED = 'Schedule', 'Created', 'Destroyed'
 STATE_WORDS = {SCHEDULED: 'scheduled', IN_PROGRESS: 'in progress', ENDED: 'ended'}
@@ -85,7 +86,7 @@ class MeetingCheck(object):
             self.problems.append('no host_password is given, and this login may not read it from the details')
             return False
         try:
-            chair = self.client.host_password_from_login()  # from the details just read: no call
+            chair = self.client.credentials.read_host_password()  # from the details just read: no call
         except MeetingError as error:
             if given:
                 self.meeting['host_password'] = GIVEN
@@ -101,8 +102,7 @@ class MeetingCheck(object):
     def check_speaker(self):
         """For a meeting in progress: has the participant to broadcast joined?"""
         reading = read_state(self.module, ('participants',), push=False)
-        people = [person for person in reading.meeting['participants']
-                  if person['state'] in (None, PARTICIPANT_JOINED)]
+        people = joined(reading.meeting['participants'])
         matches = [person for person in people if self.speaker in (person['name'], person['phone'])]
         self.meeting['participant_joined'] = len(matches) == 1
         if len(matches) == 1:

@@ -19,7 +19,7 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.hwcloud.meeting.plugins.module_utils.client import NOT_RUNNING, MeetingError
+from ansible_collections.hwcloud.meeting.plugins.module_utils.errors import NOT_RUNNING, MeetingError
 from ansible_collections.hwcloud.meeting.plugins.module_utils.push import PushChannel, PushError
 from ansible_collections.hwcloud.meeting.plugins.module_utils.realtime import (
     FIELD_WORDS,
@@ -90,7 +90,8 @@ def open_channel(client, timeout, register_secret=None, heartbeat_interval=None)
     address and a push token from the client, given to the channel. Raises
     PushError when the push cannot be had, MeetingError for what fails the
     task anyway (a meeting that is not in progress, a refused control token)."""
-    server = client.push_url()
+    credentials = client.credentials
+    server = credentials.fetch_push_url()
     if not server:
         raise PushError("the control token came without the push server's address (wsURL); a control token "
                         "given as conference_token carries none, host_password fetches one that does")
@@ -102,7 +103,7 @@ def open_channel(client, timeout, register_secret=None, heartbeat_interval=None)
         if heartbeat_interval is not None:
             channel.heartbeat_interval = heartbeat_interval
         try:
-            return channel.open(token, client.control_token)
+            return channel.open(token, credentials.obtain_control_token())
         except BaseException:
             channel.close()
             raise
@@ -110,19 +111,19 @@ def open_channel(client, timeout, register_secret=None, heartbeat_interval=None)
     # The push token that came with a control token fetched in this task
     # saves a wsToken call; should the push server turn it away, a push
     # token of its own is tried once.
-    temporary = client.take_temporary_ws_token()
+    temporary = credentials.take_temporary_ws_token()
     if temporary:
         try:
             return attempt(temporary)
         except PushError as error:
             if not error.refused:
                 raise
-    return attempt(_push_token(client))
+    return attempt(_push_token(credentials))
 
 
-def _push_token(client):
+def _push_token(credentials):
     try:
-        return client.push_token()
+        return credentials.fetch_push_token()
     except MeetingError as error:
         if error.error_code in NOT_RUNNING or error.status == 401:
             raise
@@ -204,8 +205,9 @@ class Outcome(object):
         self.timed_out = timed_out
 
 
-# A Target's ``idle`` when a meeting that is not running is no answer.
-NO_IDLE = object()
+# What a Target's ``value_if_not_running`` says when a meeting that is not
+# running leaves the task something it cannot do (it fails).
+NOT_DONE_IF_NOT_RUNNING = object()
 
 
 class Target(object):
@@ -215,21 +217,22 @@ class Target(object):
     ``fields``: the contract fields that tell its current value (when a
     source did not report one, the call is sent anyway, the task says
     changed and warns); ``needs``: what to read (``fields`` by default);
-    ``what``: words for it in warnings; ``idle``: its value on a meeting that
-    is not running, when the task asks for that value (then such a meeting
-    leaves the task nothing to do), else NO_IDLE.
+    ``words``: words for it in messages and warnings; ``value_if_not_running``:
+    its value on a meeting that is not running, when the task asks for that
+    value (then such a meeting leaves the task nothing to do), else
+    NOT_DONE_IF_NOT_RUNNING.
     """
 
     key = None
     fields = ()
-    what = None
+    words = None
 
     @property
     def needs(self):
         return self.fields
 
-    def idle(self, module):
-        return NO_IDLE
+    def value_if_not_running(self, module):
+        return NOT_DONE_IF_NOT_RUNNING
 
     def read(self, module, push=True):
         """The state this target needs; ``push`` false: without the push."""
@@ -258,24 +261,25 @@ class Target(object):
 class Switch(Target):
     """An on/off state (``state: started | stopped``): ``key`` the result
     key (``recording``), ``field`` its contract field (``recState``),
-    ``write`` the client's method that sets it (``set_recording``),
-    ``subject`` and ``thing`` name it in messages ("Recording", "recording")."""
+    ``write`` the call that sets it, given the client and the value
+    (``MeetingClient.set_recording``), ``subject`` and ``words`` name it in
+    messages ("Recording", "recording")."""
 
-    def __init__(self, key, field, write, subject, thing):
+    def __init__(self, key, field, write, subject, words):
         self.key = key
         self.fields = (field,)
         self.write = write
         self.subject = subject
-        self.what = self.thing = thing
+        self.words = words
 
-    def idle(self, module):
-        return NO_IDLE if self.desired(module, None) else False
+    def value_if_not_running(self, module):
+        return NOT_DONE_IF_NOT_RUNNING if self.desired(module, None) else False
 
     def desired(self, module, reading):
         return module.params['state'] == 'started'
 
     def apply(self, module, desired):
-        getattr(module.client, self.write)(desired)
+        self.write(module.client, desired)
 
     def outcome(self, module, desired):
         verb, done = ('start', 'started') if desired else ('stop', 'stopped')
@@ -283,7 +287,7 @@ class Switch(Target):
         return Outcome(
             done='%s of meeting %s %s' % (subject, cid, done),
             already='%s of meeting %s already %s' % (subject, cid, done),
-            would='Would %s %s of meeting %s' % (verb, self.thing, cid),
+            would='Would %s %s of meeting %s' % (verb, self.words, cid),
             timed_out='%s of meeting %s was not %s' % (subject, cid, done),
         )
 
@@ -351,24 +355,25 @@ def _exit(module, target, current, desired, changed, verified, msg):
 
 def converge(module, target):
     """Read, compare, act (unless check mode), wait when asked, and exit."""
-    idle = target.idle(module)
+    value_if_not_running = target.value_if_not_running(module)
     try:
         reading = target.read(module)
     except MeetingError as error:
         # On a meeting that is not in progress, or has ended, nothing
         # records, streams or is broadcast: a task that switches it off has
         # nothing to do (event_stop can run again after the event).
-        if idle is NO_IDLE or error.error_code not in NOT_RUNNING or error.no_such_meeting:
+        if value_if_not_running is NOT_DONE_IF_NOT_RUNNING or error.error_code not in NOT_RUNNING \
+                or error.no_such_meeting:
             raise
-        _exit(module, target, idle, idle, False, True,
-              '%s: the meeting is not in progress' % target.outcome(module, idle).already)
+        _exit(module, target, value_if_not_running, value_if_not_running, False, True,
+              '%s: the meeting is not in progress' % target.outcome(module, value_if_not_running).already)
     desired = target.desired(module, reading)
     current = target.current(module, reading, desired)
     outcome = target.outcome(module, desired)
     verified = not [field for field in target.fields if field in reading.unreported]
     changed = (not verified) or current != desired
     if not verified and module.params['warn_unverified']:
-        warning = unverified_warning(module, reading, target.what or target.key.replace('_', ' '), target.fields)
+        warning = unverified_warning(module, reading, target.words or target.key.replace('_', ' '), target.fields)
         if module.params.get('wait') and not module.check_mode:
             warning += ' It does not wait for it either.'
         module.warn(warning)
@@ -379,7 +384,7 @@ def converge(module, target):
             if not verified and module.params['warn_unverified']:
                 module.warn('The change to %s of meeting %s was sent, but it cannot be confirmed: the meeting-status '
                             'push is gone and realTimeInfo does not report %s.'
-                            % (target.what or target.key.replace('_', ' '), module.conference_id,
+                            % (target.words or target.key.replace('_', ' '), module.conference_id,
                                ' or '.join(FIELD_WORDS[field] for field in target.fields)))
     if changed:
         msg = outcome.would if module.check_mode else outcome.done

@@ -23,49 +23,56 @@ __metaclass__ = type
 
 import math
 import os
+import re
 
+from ansible.module_utils.common.validation import check_type_bool, check_type_float, check_type_str
 from ansible.module_utils.errors import AnsibleFallbackNotFound
-from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.module_utils.six.moves.urllib.parse import urlparse
 
 from ansible_collections.hwcloud.meeting.plugins.module_utils.client import DEFAULT_API_URL, MeetingClient
-from ansible_collections.hwcloud.meeting.plugins.module_utils.ratelimit import (
-    DEFAULT_MAX_WAIT,
-    FileStore,
-    MemoryStore,
-    Pacer,
-)
+from ansible_collections.hwcloud.meeting.plugins.module_utils.ratelimit import DEFAULT_MAX_WAIT, pacer_for
 from ansible_collections.hwcloud.meeting.plugins.module_utils.token_cache import MemoryTokenCache, TokenCache
+
+
+# A meeting ID: ASCII digits only. str.isdigit() also takes full-width
+# digits, which a meeting ID copied from some invitations has, and the
+# service does not.
+_MEETING_ID = re.compile(r'[0-9]+\Z')
+
+
+def is_meeting_id(text):
+    """Whether ``text`` (already stripped) is a meeting ID."""
+    return bool(_MEETING_ID.match(text))
 
 
 class Option(object):
     """One option: ``kind`` is 'str', 'bool', 'int', 'float' or 'path';
-    ``minimum`` with ``above`` (True: greater than, False: at least), and
-    ``unit`` (a number of what) for the words of a value out of bounds."""
+    a number's lower bound, ``at_least`` or ``greater_than``, with ``unit``
+    (a number of what) for the words of a value out of bounds."""
 
-    def __init__(self, name, kind, env=None, default=None, no_log=False, minimum=None, above=False, unit=None):
+    def __init__(self, name, kind, env=None, default=None, no_log=False, at_least=None, greater_than=None, unit=None):
         self.name = name
         self.kind = kind
         self.env = env
         self.default = default
         self.no_log = no_log
-        self.minimum = minimum
-        self.above = above
+        self.at_least = at_least
+        self.greater_than = greater_than
         self.unit = unit
 
     def out_of_bounds(self, value):
         """Words for ``value`` when it is out of the option's bounds, else None."""
-        if self.minimum is None or value is None:
+        if value is None:
             return None
-        if self.above:
-            if math.isfinite(value) and value > self.minimum:
+        if self.greater_than is not None:
+            if math.isfinite(value) and value > self.greater_than:
                 return None
             return '%s must be a number%s greater than %s (got %s)' % (
-                self.name, ' of %s' % self.unit if self.unit else '', self.minimum, value)
-        if math.isfinite(value) and value >= self.minimum:
+                self.name, ' of %s' % self.unit if self.unit else '', self.greater_than, value)
+        if self.at_least is None or (math.isfinite(value) and value >= self.at_least):
             return None
         unit = ' %s' % self.unit if self.unit else ''
-        return '%s must be %s or more%s (got %s)' % (self.name, self.minimum, unit, value)
+        return '%s must be %s or more%s (got %s)' % (self.name, self.at_least, unit, value)
 
 
 # The connection and login options: the same for every plugin kind.
@@ -80,10 +87,10 @@ CONNECTION_OPTIONS = (
     Option('account_password', 'str', env='HWMEETING_ACCOUNT_PASSWORD', no_log=True),
     Option('validate_certs', 'bool', env='HWMEETING_VALIDATE_CERTS', default=True),
     Option('ca_path', 'path', env='HWMEETING_CA_PATH'),
-    Option('timeout', 'float', default=30.0, minimum=0, above=True, unit='seconds'),
-    Option('retries', 'int', default=3, minimum=0),
+    Option('timeout', 'float', default=30.0, greater_than=0, unit='seconds'),
+    Option('retries', 'int', default=3, at_least=0),
     Option('token_cache', 'bool', env='HWMEETING_TOKEN_CACHE', default=True),
-    Option('rate_limit_wait', 'float', env='HWMEETING_RATE_LIMIT_WAIT', default=DEFAULT_MAX_WAIT, minimum=0,
+    Option('rate_limit_wait', 'float', env='HWMEETING_RATE_LIMIT_WAIT', default=DEFAULT_MAX_WAIT, at_least=0,
            unit='seconds'),
 )
 BY_NAME = dict((option.name, option) for option in CONNECTION_OPTIONS)
@@ -141,38 +148,39 @@ def argument_spec():
 
 def _convert(option, value, name):
     """``value`` (from a file, an argument or a variable) as the option's
-    type; ValueError with words (naming it ``name``) when it is not one."""
+    type, by Ansible's own type checks; ValueError with words (naming it
+    ``name``) when it is not one. Ours where they differ: a bool is no
+    number; an int may be written 3.0 (check_type_int takes that only from
+    ansible-core 2.19); a path expands ``~`` but not variables."""
     if option.kind == 'bool':
-        if isinstance(value, bool):
-            return value
         try:
-            return boolean(value, strict=True)
+            return check_type_bool(value)
         except TypeError:
             raise ValueError('%s must be true or false (got %s)' % (name, value))
     if option.kind in ('int', 'float'):
         try:
             if isinstance(value, bool):
-                raise ValueError(value)
-            number = float(value)
+                raise TypeError(value)
+            number = check_type_float(value)
             if option.kind == 'int' and math.isfinite(number) and number != int(number):
-                raise ValueError(value)
-        except (TypeError, ValueError):
+                raise TypeError(value)
+        except TypeError:
             raise ValueError('%s must be a %s (got %s)' % (
                 name, 'whole number' if option.kind == 'int' else 'number', value))
         return int(number) if option.kind == 'int' and math.isfinite(number) else number
     if option.kind == 'path':
-        return os.path.expanduser(str(value))
-    return str(value)
+        return os.path.expanduser(check_type_str(value))
+    return check_type_str(value)
 
 
-def resolve(values, environ=None):
-    """``(options, problems)``: every option of the table from ``values`` (a
+def resolve(values, environ=None, table=CONNECTION_OPTIONS):
+    """``(options, problems)``: every option of ``table`` from ``values`` (a
     mapping; a value that is None or empty counts as not given), else from
     its non-empty environment variable, else its default, converted to its
     type; ``problems`` names each value that could not be converted."""
     environ = os.environ if environ is None else environ
     options, problems = {}, []
-    for option in CONNECTION_OPTIONS:
+    for option in table:
         value, name = values.get(option.name), option.name
         if not given(value) and option.env:
             value, name = environ.get(option.env), option.env
@@ -197,10 +205,7 @@ def check(options, uses_login=False, needs_login=False):
     if url.scheme not in ('http', 'https') or not url.netloc:
         problems.append("api_url must be an http:// or https:// URL, such as %s (got '%s')"
                         % (DEFAULT_API_URL, options.get('api_url')))
-    for option in CONNECTION_OPTIONS:
-        words = option.out_of_bounds(options.get(option.name))
-        if words:
-            problems.append(words)
+    problems.extend(out_of_bounds(options))
     if options.get('ca_path') and not os.path.exists(options['ca_path']):
         problems.append('ca_path %s does not exist' % options['ca_path'])
     for option, partner in PAIRS if uses_login else ():
@@ -211,6 +216,11 @@ def check(options, uses_login=False, needs_login=False):
     return problems
 
 
+def out_of_bounds(options, table=CONNECTION_OPTIONS):
+    """Words for each resolved option of ``table`` out of its bounds."""
+    return [words for words in (option.out_of_bounds(options.get(option.name)) for option in table) if words]
+
+
 def build_client(options, warn=None, register_secret=None, cache=None, pacer=None, **meeting):
     """The MeetingClient of resolved ``options``; ``meeting`` holds
     ``conference_id``, ``host_password`` and ``conference_token`` when the
@@ -219,14 +229,15 @@ def build_client(options, warn=None, register_secret=None, cache=None, pacer=Non
     options."""
     if cache is None and options['token_cache']:
         cache = TokenCache(warn=warn)
+    if pacer is None:
+        pacer = pacer_for(cache, options['rate_limit_wait'])
     return MeetingClient(
-        api_url=options['api_url'], access_token=options['access_token'],
+        pacer, api_url=options['api_url'], access_token=options['access_token'],
         app_id=options['app_id'], app_key=options['app_key'], user_id=options['user_id'],
         corp_id=options['corp_id'], account=options['account'], account_password=options['account_password'],
         validate_certs=options['validate_certs'], ca_path=options['ca_path'],
         timeout=options['timeout'], retries=options['retries'],
-        register_secret=register_secret, cache=cache, rate_limit_wait=options['rate_limit_wait'], pacer=pacer,
-        **meeting)
+        register_secret=register_secret, cache=cache, **meeting)
 
 
 def shared(options, warn=None):
@@ -235,10 +246,5 @@ def shared(options, warn=None):
     build_client: one login serves them all, and their calls are paced
     together (and with the modules of the controller, through the token
     cache's directory, when the cache is on)."""
-    if options['token_cache']:
-        cache = TokenCache(warn=warn)
-        store = FileStore(private=cache.private)
-    else:
-        cache = MemoryTokenCache()
-        store = MemoryStore()
-    return dict(cache=cache, pacer=Pacer(store, options['rate_limit_wait']))
+    cache = TokenCache(warn=warn) if options['token_cache'] else MemoryTokenCache()
+    return dict(cache=cache, pacer=pacer_for(cache, options['rate_limit_wait']))

@@ -45,7 +45,7 @@ import traceback
 
 from ansible.module_utils.six.moves.urllib.parse import urlencode, urlparse
 
-from ansible_collections.hwcloud.meeting.plugins.module_utils.client import USER_AGENT, describe_body
+from ansible_collections.hwcloud.meeting.plugins.module_utils.errors import USER_AGENT, describe_body
 
 WEBSOCKET_IMPORT_ERROR = None
 try:

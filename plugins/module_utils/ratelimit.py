@@ -175,7 +175,8 @@ def read_headers(headers):
     return found
 
 
-def _number(value):
+def _short_number(value):
+    """A number in its shortest words: 60, 2.5."""
     return '%g' % value
 
 
@@ -187,8 +188,8 @@ def per(window):
             return ('an ' if name == 'hour' else 'a ') + name
     for seconds, name in names:
         if window >= seconds and window % seconds == 0:
-            return 'every %s %ss' % (_number(window // seconds), name)
-    return 'every %s seconds' % _number(window)
+            return 'every %s %ss' % (_short_number(window // seconds), name)
+    return 'every %s seconds' % _short_number(window)
 
 
 def _rate(api, kind, limit, window):
@@ -235,7 +236,7 @@ class RateLimitWait(Exception):
         super(RateLimitWait, self).__init__(self.sentence())
 
     def sentence(self):
-        bound = '%s (%s s)' % (OPTION, _number(self.max_wait))
+        bound = '%s (%s s)' % (OPTION, _short_number(self.max_wait))
         if not self.limit:
             return ('the gateway throttled %s (HTTP 429) without saying its limit, and would not take the call '
                     'again within %s: run fewer meetings at once (forks, serial, job slices) or raise %s'
@@ -365,7 +366,7 @@ class Pacer(object):
         than ``max_wait`` after the call's first wait began."""
         self._local.wait = None
         start = self._clock()
-        held = None  # (kind, limit, window) of the window that held the call back last
+        closed_window = None  # (kind, limit, window) of the full window the call waited for last
         while True:
             with self.store.update(bucket) as raw:
                 now = self._clock()
@@ -376,16 +377,17 @@ class Pacer(object):
                     self._save(raw, state, now)
                     break
                 self._save(raw, state, now)  # keeps times from the future as now (written only if changed)
-                held = (kind,) + self._holder(state, kind)
+                closed_window = (kind,) + self._limit_and_window(state, kind)
             needed = opens - now
             spent = waited + max(0.0, now - start)
             if self.max_wait is not None and spent + needed > self.max_wait:
-                raise RateLimitWait(bucket[-1], held[0], held[1], held[2], spent, needed, self.max_wait)
+                raise RateLimitWait(bucket[-1], closed_window[0], closed_window[1], closed_window[2], spent, needed,
+                                    self.max_wait)
             self._sleep(needed)
-        if held is None:
+        if closed_window is None:
             return 0.0
         seconds = max(0.0, now - start)
-        self._local.wait = Wait(seconds, bucket[-1], held[0], held[1], held[2], CAUSE_FULL)
+        self._local.wait = Wait(seconds, bucket[-1], closed_window[0], closed_window[1], closed_window[2], CAUSE_FULL)
         return seconds
 
     def opens_in(self, bucket):
@@ -403,6 +405,11 @@ class Pacer(object):
         with self.store.update(bucket) as raw:
             entry = _load(raw, self._clock())['windows'].get(KIND_API)
         return None if entry is None else (entry['limit'], entry['window'])
+
+    def would_wait(self, bucket):
+        """Whether a call of ``bucket`` sent now would wait for its window
+        (reserving nothing): to choose between two APIs."""
+        return self.opens_in(bucket) > 0
 
     def after_call(self, bucket, headers, sent_at):
         """Learns from an answer's headers (the call was sent at ``sent_at``,
@@ -445,18 +452,18 @@ class Pacer(object):
             opens, kind = self._opens(state, now)
             if kind is None and full and opens <= now:
                 kind = full[0]  # reopened while the answer came back: the jitter still spreads the forks
-            holder = self._holder(state, kind)
+            limit, window = self._limit_and_window(state, kind)
             self._save(raw, state, now)
         needed = max(0.0, opens - now)
         spent = waited + max(0.0, now - start)
         if self.max_wait is not None and spent + needed > self.max_wait:
-            raise RateLimitWait(bucket[-1], kind, holder[0], holder[1], spent, needed, self.max_wait)
-        delay = needed + self._rand() * min(MAX_JITTER, JITTER_FRACTION * holder[1])
+            raise RateLimitWait(bucket[-1], kind, limit, window, spent, needed, self.max_wait)
+        delay = needed + self._rand() * min(MAX_JITTER, JITTER_FRACTION * window)
         if self.max_wait is not None:
             delay = min(delay, self.max_wait - spent)
         self._sleep(delay)
         seconds = max(0.0, self._clock() - start)
-        self._local.wait = Wait(seconds, bucket[-1], kind, holder[0], holder[1], CAUSE_THROTTLED)
+        self._local.wait = Wait(seconds, bucket[-1], kind, limit, window, CAUSE_THROTTLED)
         return seconds
 
     # --- the arithmetic ------------------------------------------------------------
@@ -518,7 +525,7 @@ class Pacer(object):
         return opens, kind
 
     @staticmethod
-    def _holder(state, kind):
+    def _limit_and_window(state, kind):
         """(limit, window) of the window ``kind`` (None: the blocked one)."""
         if kind is None:
             blocked = state['blocked']
@@ -544,6 +551,15 @@ class Pacer(object):
 
 
 # --- the stores ----------------------------------------------------------------------
+
+def pacer_for(cache, max_wait=DEFAULT_MAX_WAIT):
+    """The one place a Pacer is built: its state beside the token cache's
+    (``cache.private``: every fork and task of the controller paced
+    together), else in this process's memory (no cache, or a
+    MemoryTokenCache)."""
+    private = getattr(cache, 'private', None)
+    return Pacer(FileStore(private=private) if private is not None else MemoryStore(), max_wait)
+
 
 class MemoryStore(object):
     """The state of each bucket in this process's memory, thread-safe."""

@@ -107,6 +107,11 @@ def broadcast_view(pid, participants):
     return {'pid': pid, 'name': None, 'phone': None}  # broadcast, but not listed online
 
 
+def joined(participants):
+    """The participants who are in the meeting: state 0, or no state said."""
+    return [person for person in participants if person['state'] in (None, PARTICIPANT_JOINED)]
+
+
 def _list_of_dicts(value):
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
@@ -146,8 +151,7 @@ def read_meeting(conference_id, answer):
         'broadcast_participant': broadcast,
         'chair_id': _text(conf_info.get('chairID')),
         'co_hosts': [str(host) for host in co_hosts] if isinstance(co_hosts, list) else None,
-        'participant_count': sum(1 for person in participants
-                                 if person['state'] in (None, PARTICIPANT_JOINED)),
+        'participant_count': len(joined(participants)),
         'participants': participants,
         'attendees': [attendee_view(raw) for raw in _list_of_dicts(answer.get('attendees'))],
     })
@@ -171,7 +175,8 @@ def idle_meeting(conference_id):
     return meeting
 
 
-def _number(value):
+def _whole_number(value):
+    """An integer from a string of the push (STATE), or None."""
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -185,7 +190,7 @@ def push_participant_view(pid, info):
         'pid': pid,
         'name': _text(info.get('NAME')),
         'phone': _text(info.get('TEL')),
-        'state': _number(info.get('STATE')),
+        'state': _whole_number(info.get('STATE')),
         'video': _flag(info.get('VIDEO')),
         'muted': _flag(info.get('MUTE')),
         'hand_raised': _flag(info.get('HAND')),
@@ -210,7 +215,7 @@ def read_push(conference_id, dynamic, participants):
     unreported.discard('participants')
     people = [push_participant_view(pid, info) for pid, info in participants.items()]  # in the push's order
     meeting['participants'] = people
-    meeting['participant_count'] = sum(1 for person in people if person['state'] in (None, PARTICIPANT_JOINED))
+    meeting['participant_count'] = len(joined(people))
     broadcast = [person['pid'] for person in people if str(participants[person['pid']].get('BROADCAST')) == '1']
     meeting['broadcast_participant'] = broadcast_view(broadcast[0], people) if broadcast else None
     return meeting, unreported

@@ -119,7 +119,7 @@ request_id:
 '''
 
 from ansible_collections.hwcloud.meeting.plugins.module_utils.base import MeetingModule
-from ansible_collections.hwcloud.meeting.plugins.module_utils.client import MeetingError
+from ansible_collections.hwcloud.meeting.plugins.module_utils.errors import MeetingError
 from ansible_collections.hwcloud.meeting.plugins.module_utils.control import Outcome, Target, converge
 from ansible_collections.hwcloud.meeting.plugins.module_utils.realtime import IN_PROGRESS
 
@@ -165,7 +165,7 @@ class Activation(Target):
     def apply(self, module, desired):
         # Without host_password, the details are read only now: an activation
         # is the one step that needs the password itself.
-        self._answer = module.client.start_meeting(module.client.host_password('activate the meeting'))
+        self._answer = module.client.start_meeting(module.client.credentials.host_password('activate the meeting'))
         if not module.params['host_password']:
             # The password came from the meeting's details and is kept in
             # memory only: fetch the control token while it is known, so the
@@ -173,7 +173,7 @@ class Activation(Target):
             # details again. The meeting is activated either way: should this
             # fail, those tasks read the details themselves.
             try:
-                module.client.hand_over_control_token()
+                module.client.credentials.hand_over_control_token()
             except MeetingError:
                 pass
 

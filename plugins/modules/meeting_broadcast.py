@@ -135,21 +135,13 @@ request_id:
 
 from ansible_collections.hwcloud.meeting.plugins.module_utils.base import MeetingModule
 from ansible_collections.hwcloud.meeting.plugins.module_utils.control import (
-    NO_IDLE,
+    NOT_DONE_IF_NOT_RUNNING,
     WAIT_ARGUMENT_SPEC,
     Outcome,
     Target,
     converge,
 )
-from ansible_collections.hwcloud.meeting.plugins.module_utils.realtime import (
-    BROADCAST_MODE,
-    PARTICIPANT_JOINED,
-    broadcast_view,
-)
-
-
-def joined(meeting):
-    return [person for person in meeting['participants'] if person['state'] in (None, PARTICIPANT_JOINED)]
+from ansible_collections.hwcloud.meeting.plugins.module_utils.realtime import BROADCAST_MODE, broadcast_view, joined
 
 
 def find_participant(module, meeting):
@@ -157,7 +149,7 @@ def find_participant(module, meeting):
     any write when it is nobody or several people."""
     wanted_pid = module.params['participant_id']
     wanted = module.params['participant']
-    people = joined(meeting)
+    people = joined(meeting['participants'])
     if wanted_pid is not None:
         matches = [person for person in people if person['pid'] == wanted_pid]
         asked = 'participant ID %s' % wanted_pid
@@ -181,10 +173,10 @@ class Broadcast(Target):
     key = 'broadcast_participant'
     fields = ('broadcastPid',)
     needs = ('broadcastPid', 'mode', 'participants')
-    what = 'who is broadcast'
+    words = 'who is broadcast'
 
-    def idle(self, module):
-        return None if module.params['state'] == 'absent' else NO_IDLE
+    def value_if_not_running(self, module):
+        return None if module.params['state'] == 'absent' else NOT_DONE_IF_NOT_RUNNING
 
     def desired(self, module, reading):
         if module.params['state'] == 'absent':

@@ -205,7 +205,7 @@ request_id:
 '''
 
 from ansible_collections.hwcloud.meeting.plugins.module_utils.base import MeetingModule
-from ansible_collections.hwcloud.meeting.plugins.module_utils.client import MEETING_ENDED, NOT_RUNNING, MeetingError
+from ansible_collections.hwcloud.meeting.plugins.module_utils.errors import MEETING_ENDED, NOT_RUNNING, MeetingError
 from ansible_collections.hwcloud.meeting.plugins.module_utils.control import DETAILS, read_state
 from ansible_collections.hwcloud.meeting.plugins.module_utils.realtime import MEETING_KEYS, STATE_FIELDS, idle_meeting
 

@@ -103,9 +103,10 @@ request_id:
 '''
 
 from ansible_collections.hwcloud.meeting.plugins.module_utils.base import MeetingModule
+from ansible_collections.hwcloud.meeting.plugins.module_utils.client import MeetingClient
 from ansible_collections.hwcloud.meeting.plugins.module_utils.control import SWITCH_ARGUMENT_SPEC, Switch
 
-LIVE = Switch('live', 'liveState', 'set_live', subject='Live broadcast', thing='the live broadcast')
+LIVE = Switch('live', 'liveState', MeetingClient.set_live, subject='Live broadcast', words='the live broadcast')
 
 
 def main():

@@ -102,9 +102,10 @@ request_id:
 '''
 
 from ansible_collections.hwcloud.meeting.plugins.module_utils.base import MeetingModule
+from ansible_collections.hwcloud.meeting.plugins.module_utils.client import MeetingClient
 from ansible_collections.hwcloud.meeting.plugins.module_utils.control import SWITCH_ARGUMENT_SPEC, Switch
 
-RECORDING = Switch('recording', 'recState', 'set_recording', subject='Recording', thing='recording')
+RECORDING = Switch('recording', 'recState', MeetingClient.set_recording, subject='Recording', words='recording')
 
 
 def main():

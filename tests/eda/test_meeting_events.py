@@ -377,7 +377,7 @@ def test_the_documented_options_are_the_accepted_ones(plugin):
     import yaml
     documentation = yaml.safe_load(plugin['DOCUMENTATION'])
     documented = set(documentation['options'])
-    accepted = set(plugin['connection'].BY_NAME) | set(plugin['_NUMBERS']) | {'meetings'}
+    accepted = set(plugin['option_table'].BY_NAME) | set(plugin['_NUMBERS']) | {'meetings'}
     assert documented == accepted
     assert set(documentation['options']['meetings']['suboptions']) == {'conference_id', 'host_password'}
     for name, variable in plugin['_ENV'].items():
@@ -392,10 +392,10 @@ def test_the_documented_options_are_the_accepted_ones(plugin):
 
 def test_without_a_host_password_the_login_must_be_able_to_read_it(plugin, sim):
     """host_password may be left out with login credentials, when the client
-    reads it from the meeting's details (MeetingClient.can_read_host_password);
+    reads it from the meeting's details (Credentials.can_read_host_password);
     a client that cannot fails the source at once instead of asking for ever."""
     sim.set_meeting(KEYNOTE, state='Created')
-    from ansible_collections.hwcloud.meeting.plugins.module_utils.client import MeetingClient as client_class
+    from ansible_collections.hwcloud.meeting.plugins.module_utils.auth import Credentials as credentials_class
     # the App ID's user scheduled the demo meetings: it may read their details
     args = arguments(sim, meetings=[{'conference_id': KEYNOTE}], app_id='demo-app-id',
                      app_key='demo-app-key-not-secret', user_id='demo-user')
@@ -409,7 +409,7 @@ def test_without_a_host_password_the_login_must_be_able_to_read_it(plugin, sim):
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 
-    assert client_class.can_read_host_password  # a property of the client
+    assert credentials_class.can_read_host_password  # a property, not a call
     event = asyncio.run(scenario())
     assert event['type'] == 'snapshot' and event['state']['in_progress'] is True
     assert not watcher_threads()

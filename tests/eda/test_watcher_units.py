@@ -11,6 +11,8 @@ it (runpy); its globals (the clock, open_channel) are replaced through its
 functions' __globals__, which is the module's namespace.
 """
 import os
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -417,6 +419,21 @@ def test_wait_for_start_may_be_zero_and_the_other_numbers_may_not(plugin):
 
 def test_a_negative_wait_for_start_is_refused_in_words(plugin):
     meetings = [{'conference_id': KEYNOTE, 'host_password': 'hp'}]
-    with pytest.raises(plugin['MeetingEventsError'], match=r'wait_for_start must be a number of seconds greater '
-                                                           r'than or equal to 0 \(got -1\)'):
+    with pytest.raises(plugin['MeetingEventsError'], match=r'wait_for_start must be 0 or more seconds '
+                                                           r'\(got -1.0\)'):
         plugin['parse_options']({'meetings': meetings, 'wait_for_start': -1}, {})
+
+
+def test_the_source_imports_its_collection_when_run_by_its_path_alone(tmp_path):
+    # ansible-rulebook runs the file by its path: with no PYTHONPATH and no
+    # collections path, the source adds the directory that holds its own
+    # collection, and imports it from there.
+    environment = dict((key, value) for key, value in os.environ.items()
+                       if key not in ('PYTHONPATH', 'ANSIBLE_COLLECTIONS_PATH', 'ANSIBLE_COLLECTIONS_PATHS'))
+    code = 'import runpy, sys; namespace = runpy.run_path(sys.argv[1]); print(namespace["PLUGIN"])'
+    installed = os.path.join(ROOT, '.build', 'collections', 'ansible_collections', 'hwcloud', 'meeting', 'extensions',
+                             'eda', 'plugins', 'event_source', 'meeting_events.py')
+    done = subprocess.run([sys.executable, '-c', code, installed], cwd=str(tmp_path), env=environment,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == 'hwcloud.meeting.meeting_events'

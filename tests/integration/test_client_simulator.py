@@ -3,14 +3,10 @@
 import pytest
 
 from ansible_collections.hwcloud.meeting.plugins.module_utils import client as client_module
-from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
-    PATH_APP_LOGIN,
-    PATH_CONTROL_TOKEN,
-    PATH_REALTIME,
-    PATH_RECORD,
-    MeetingClient,
-    MeetingError,
-)
+from ansible_collections.hwcloud.meeting.plugins.module_utils.auth import PATH_APP_LOGIN, PATH_CONTROL_TOKEN
+from ansible_collections.hwcloud.meeting.plugins.module_utils.client import PATH_REALTIME, PATH_RECORD, MeetingClient
+from ansible_collections.hwcloud.meeting.plugins.module_utils.errors import MeetingError
+from ansible_collections.hwcloud.meeting.plugins.module_utils.ratelimit import pacer_for
 from ansible_collections.hwcloud.meeting.plugins.module_utils.realtime import read_meeting
 
 from .conftest import fixture_secrets
@@ -27,10 +23,10 @@ def quick_backoff(monkeypatch):
     monkeypatch.setattr(client_module, 'BACKOFF_JITTER', 0.01)
 
 
-def client_for(sim, conference_id=KEYNOTE, **options):
+def client_for(sim, conference_id=KEYNOTE, rate_limit_wait=300.0, **options):
     settings = dict(api_url=sim.url, conference_id=conference_id, timeout=5, retries=3)
     settings.update(options)
-    return MeetingClient(**settings)
+    return MeetingClient(pacer_for(settings.get('cache'), rate_limit_wait), **settings)
 
 
 def served(sim):
@@ -45,8 +41,8 @@ def test_every_call_of_the_api(sim):
     assert webinar.online_details()['conferenceData']['conferenceState'] == 'Created'
 
     keynote = client_for(sim, KEYNOTE, host_password='it-host-pw-900001')
-    assert keynote.push_url() == sim.ws_url  # wsURL came with the control token
-    assert keynote.websocket_token()
+    assert keynote.credentials.fetch_push_url() == sim.ws_url  # wsURL came with the control token
+    assert keynote.credentials.fetch_ws_token()
     # the rest reads confInfo's state: a deployment that reports it (the vendor's does not)
     sim.configure(confinfo_state=True)
     meeting, unreported = read_meeting(KEYNOTE, keynote.realtime_info())
@@ -101,20 +97,20 @@ def test_control_token_errors(sim, conference_id, password, code):
 ])
 def test_login_errors(sim, credentials, code):
     with pytest.raises(MeetingError) as caught:
-        client_for(sim, KEYNOTE, **credentials).login()
+        client_for(sim, KEYNOTE, **credentials).credentials.log_in()
     assert caught.value.status == 401 and caught.value.error_code == code
 
 
 def test_multi_tenant_app_login_signs_the_corp_id(sim):
     client = client_for(sim, KEYNOTE, app_id='it-mt-app-id', app_key='it-mt-app-key-91b3', user_id='it-user',
                         corp_id='it-corp-1')
-    assert client.login()
+    assert client.credentials.log_in()
     assert served(sim) == [('POST', PATH_APP_LOGIN, 200)]
 
 
 def test_expired_access_token_logs_in_again(sim):
     client = client_for(sim, KEYNOTE, **APP)
-    client.login()
+    client.credentials.log_in()
     sim.expire_tokens('access')
     sim.clear_calls()
     assert client.online_details() is not None
@@ -200,7 +196,7 @@ def test_errors_never_carry_a_secret(sim):
                     dict(ACCOUNT, account_password='it-account-password-7d31c-wrong')):
         try:
             client = client_for(sim, KEYNOTE, **options)
-            client.login() if 'host_password' not in options else client.realtime_info()
+            client.credentials.log_in() if 'host_password' not in options else client.realtime_info()
         except MeetingError as error:
             messages.append(str(error) + repr(error.to_result()))
     assert len(messages) == 3
@@ -210,8 +206,8 @@ def test_errors_never_carry_a_secret(sim):
 
 def recorded_sends(meeting_client, method, path, auth='control'):
     """The sends the client's pacer recorded for one API."""
-    bucket = meeting_client._bucket(method, path, auth)
-    with meeting_client._pacer.store.update(bucket) as raw:
+    bucket = meeting_client.credentials.gateway_bucket(method, path, auth)
+    with meeting_client.pacer.store.update(bucket) as raw:
         return list(raw.get('sends', []))
 
 

@@ -11,13 +11,16 @@ here at seconds each. So this script samples:
   ignore) and the installed collection into a scratch tree of its own under
   .build/mutation/ (removed at the end), so a run neither touches nor sees the
   developer's .build/collections.
-- It lists every mutant of the core files (FILES) with five operators, on the
-  syntax tree: a comparison flipped (``<`` to ``>=``, ``==`` to ``!=``, ``in`` to
-  ``not in``, ``is`` to ``is not``), a condition negated (of ``if``, ``while``,
-  ``x if c else y`` and comprehensions), a constant changed (a number, a bool,
-  or a string without white space, so keys, codes and paths but not messages,
-  docstrings or documentation), a ``return x`` made ``return None``, a call
-  statement deleted; never inside ``if __name__ == '__main__'``.
+- It lists every mutant of the core files (FILES) with seven operators, on
+  the syntax tree: a comparison flipped (``<`` to ``>=``, ``==`` to ``!=``,
+  ``in`` to ``not in``, ``is`` to ``is not``), a boundary moved (``<=`` to
+  ``<``, ``>=`` to ``>``, ``<`` to ``<=``, ``>`` to ``>=``), a condition
+  negated (of ``if``, ``while``, ``x if c else y`` and comprehensions),
+  ``and`` and ``or`` swapped (each ``a and b`` made ``a or b``, and back), a
+  constant changed (a number, a bool, or a string without white space, so
+  keys, codes and paths but not messages, docstrings or documentation), a
+  ``return x`` made ``return None``, a call statement deleted; never inside
+  ``if __name__ == '__main__'``.
 - It draws ``--sample`` of them at random (``--seed``), and for each one writes
   it into the scratch copy, runs the fast tests that cover that file (TESTS,
   stopping at the first failure) and restores the file. A mutant is killed
@@ -60,6 +63,9 @@ MODULE_UTILS = 'tests/unit/plugins/module_utils/'
 TESTS = collections.OrderedDict([
     ('plugins/module_utils/client.py', [MODULE_UTILS + 'test_client.py', MODULE_UTILS + 'test_client_pacing.py',
                                         MODULE_UTILS + 'test_token_cache.py', UNIT]),
+    ('plugins/module_utils/auth.py', [MODULE_UTILS + 'test_client.py', MODULE_UTILS + 'test_token_cache.py',
+                                      MODULE_UTILS + 'test_client_pacing.py', MODULE_UTILS + 'test_push.py', UNIT]),
+    ('plugins/module_utils/errors.py', [MODULE_UTILS + 'test_client.py', UNIT]),
     ('plugins/module_utils/control.py', ['tests/unit/plugins/modules', UNIT]),
     ('plugins/module_utils/push.py', [MODULE_UTILS + 'test_push.py', 'tests/unit/plugins/modules', UNIT]),
     ('plugins/module_utils/base.py', [MODULE_UTILS + 'test_base.py', 'tests/unit/plugins/modules', UNIT]),
@@ -77,6 +83,8 @@ FLIPPED = {ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.LtE: ast.Gt, ast.Gt: ast.LtE, a
            ast.NotEq: ast.Eq, ast.In: ast.NotIn, ast.NotIn: ast.In, ast.Is: ast.IsNot, ast.IsNot: ast.Is}
 SYMBOL = {ast.Lt: '<', ast.GtE: '>=', ast.LtE: '<=', ast.Gt: '>', ast.Eq: '==', ast.NotEq: '!=',
           ast.In: 'in', ast.NotIn: 'not in', ast.Is: 'is', ast.IsNot: 'is not'}
+# The boundary of a comparison moved: equality now counts on the other side.
+BOUNDARY = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt}
 TIMEOUT_MARK = re.compile(r'Timeout \(>[0-9.]+s\) from pytest-timeout|\+{5,} Timeout \+{5,}')
 
 
@@ -178,6 +186,19 @@ class _Finder(ast.NodeVisitor):
             mutated = ast.Compare(left=node.left, ops=ops, comparators=node.comparators)
             self._add(node, '(%s)' % ast.unparse(mutated), 'comparison',
                       '%s -> %s in %s' % (SYMBOL[type(operator)], SYMBOL[flipped], self._segment(node)))
+            moved = BOUNDARY.get(type(operator))
+            if moved is not None:
+                ops = list(node.ops)
+                ops[index] = moved()
+                mutated = ast.Compare(left=node.left, ops=ops, comparators=node.comparators)
+                self._add(node, '(%s)' % ast.unparse(mutated), 'boundary',
+                          '%s -> %s in %s' % (SYMBOL[type(operator)], SYMBOL[moved], self._segment(node)))
+        self.generic_visit(node)
+
+    def visit_BoolOp(self, node):
+        swapped, words = (ast.Or(), 'and -> or') if isinstance(node.op, ast.And) else (ast.And(), 'or -> and')
+        mutated = ast.BoolOp(op=swapped, values=node.values)
+        self._add(node, '(%s)' % ast.unparse(mutated), 'boolean', '%s in %s' % (words, self._segment(node)))
         self.generic_visit(node)
 
     def _negate(self, test):

@@ -172,16 +172,14 @@ EXAMPLES = r"""
 
 import asyncio
 import logging
-import math
 import os
 import random
-import re
 import sys
 import threading
 import time
 
 try:
-    from ansible_collections.hwcloud.meeting.plugins.module_utils import options as connection
+    from ansible_collections.hwcloud.meeting.plugins.module_utils import options as option_table
 except ImportError:
     # ansible-rulebook runs this file by its path (runpy), so the collections
     # directory it was found in need not be importable: add the one that
@@ -191,12 +189,12 @@ except ImportError:
     if not os.path.isdir(os.path.join(_ROOT, 'ansible_collections', 'hwcloud', 'meeting')) or _ROOT in sys.path:
         raise
     sys.path.append(_ROOT)
-    from ansible_collections.hwcloud.meeting.plugins.module_utils import options as connection
-from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
+    from ansible_collections.hwcloud.meeting.plugins.module_utils import options as option_table
+from ansible_collections.hwcloud.meeting.plugins.module_utils.errors import (
     MEETING_ENDED, NOT_IN_PROGRESS, MeetingError)
 from ansible_collections.hwcloud.meeting.plugins.module_utils.control import open_channel
 from ansible_collections.hwcloud.meeting.plugins.module_utils.push import HAS_WEBSOCKET, PushError
-from ansible_collections.hwcloud.meeting.plugins.module_utils.realtime import read_push
+from ansible_collections.hwcloud.meeting.plugins.module_utils.realtime import joined, read_push
 
 PLUGIN = 'hwcloud.meeting.meeting_events'
 LOGGER = logging.getLogger(PLUGIN)
@@ -215,15 +213,18 @@ STOP_WAIT = 10.0
 EVENT_TYPES = ('snapshot', 'recording_started', 'recording_stopped', 'broadcast_changed',
                'participant_joined', 'participant_left', 'meeting_ended')
 STATE_KEYS = ('in_progress', 'recording', 'mode', 'broadcast_participant', 'participants')
-JOINED = 0  # participant state "in the meeting"
 
 # The connection options (module_utils/options.py) and their variables.
-_ENV = dict((option.name, option.env) for option in connection.CONNECTION_OPTIONS if option.env)
-_SECRET_OPTIONS = tuple(option.name for option in connection.CONNECTION_OPTIONS if option.no_log)
-# The source's own numbers of seconds.
-_NUMBERS = {'heartbeat_interval': 60.0, 'reconnect_delay': 1.0, 'max_reconnect_delay': 60.0,
-            'wait_for_start': 14400.0, 'start_poll_interval': 30.0}
-_MEETING_ID = re.compile(r'[0-9]+\Z')
+_ENV = dict((option.name, option.env) for option in option_table.CONNECTION_OPTIONS if option.env)
+_SECRET_OPTIONS = tuple(option.name for option in option_table.CONNECTION_OPTIONS if option.no_log)
+# The source's own numbers of seconds, in the option table's terms.
+_NUMBERS = dict((option.name, option) for option in (
+    option_table.Option('heartbeat_interval', 'float', default=60.0, greater_than=0, unit='seconds'),
+    option_table.Option('reconnect_delay', 'float', default=1.0, greater_than=0, unit='seconds'),
+    option_table.Option('max_reconnect_delay', 'float', default=60.0, greater_than=0, unit='seconds'),
+    option_table.Option('wait_for_start', 'float', default=14400.0, at_least=0, unit='seconds'),
+    option_table.Option('start_poll_interval', 'float', default=30.0, greater_than=0, unit='seconds'),
+))
 
 
 class MeetingEventsError(Exception):
@@ -239,28 +240,20 @@ def parse_options(args, environ=None):
     source's own; MeetingEventsError on bad input."""
     args = dict(args or {})
     args.pop('eda_feedback_queue', None)  # ansible-rulebook's, when it gives one
-    known = set(connection.BY_NAME) | set(_NUMBERS) | set(['meetings'])
+    known = set(option_table.BY_NAME) | set(_NUMBERS) | set(['meetings'])
     problems = []
     unknown = sorted(key for key in args if key not in known)
     if unknown:
         problems.append('unknown argument(s) %s' % ', '.join(unknown))
-    options, conversion_problems = connection.resolve(
-        dict((name, args.get(name)) for name in connection.BY_NAME), environ)
+    options, conversion_problems = option_table.resolve(
+        dict((name, args.get(name)) for name in option_table.BY_NAME), environ)
     problems.extend(conversion_problems)
-    problems.extend(connection.check(options, uses_login=True))
-    for name, default in _NUMBERS.items():
-        value = args.get(name)
-        try:
-            number = default if value is None else float(value)
-        except (TypeError, ValueError):
-            problems.append('%s must be a number of seconds (got %s)' % (name, value))
-            continue
-        minimum_ok = number >= 0 if name == 'wait_for_start' else number > 0
-        if not (math.isfinite(number) and minimum_ok):
-            problems.append('%s must be a number of seconds greater than %s (got %s)'
-                            % (name, 'or equal to 0' if name == 'wait_for_start' else '0', value))
-        options[name] = number
-    can_log_in = connection.has_login(options)
+    problems.extend(option_table.check(options, uses_login=True))
+    numbers, conversion_problems = option_table.resolve(args, environ, table=_NUMBERS.values())
+    problems.extend(conversion_problems)
+    problems.extend(option_table.out_of_bounds(numbers, _NUMBERS.values()))
+    options.update(numbers)
+    can_log_in = option_table.has_login(options)
     meetings = args.get('meetings')
     options['meetings'] = []
     if not isinstance(meetings, list) or not meetings:
@@ -275,7 +268,7 @@ def parse_options(args, environ=None):
         if extra:
             problems.append('meetings[%d] has unknown key(s) %s' % (index, ', '.join(extra)))
         conference_id = str(entry.get('conference_id') or '').strip()
-        if not _MEETING_ID.match(conference_id):
+        if not option_table.is_meeting_id(conference_id):
             problems.append("meetings[%d].conference_id must be the meeting ID, digits only (got '%s')"
                             % (index, entry.get('conference_id')))
             continue
@@ -283,7 +276,7 @@ def parse_options(args, environ=None):
             problems.append('meeting %s is listed twice' % conference_id)
         seen.add(conference_id)
         password = entry.get('host_password')
-        password = str(password) if connection.given(password) else None
+        password = str(password) if option_table.given(password) else None
         if not password and not can_log_in:
             problems.append('meeting %s: give its host_password, or login credentials (access_token, or app_id '
                             'and app_key, or account and account_password) with which its host password is '
@@ -307,9 +300,8 @@ def meeting_state(conference_id, channel):
 
 
 def _present(state):
-    """pid -> participant of those in the meeting (state 0, or not said)."""
-    return dict((person['pid'], person) for person in state['participants']
-                if person['state'] in (None, JOINED))
+    """pid -> participant of those in the meeting (realtime.joined)."""
+    return dict((person['pid'], person) for person in joined(state['participants']))
 
 
 def changes(before, after):
@@ -386,9 +378,9 @@ class MeetingWatcher(object):
         LOGGER.log(level, '%s', self.secrets.clean(message))
 
     def _client(self):
-        return connection.build_client(self.options, warn=lambda text: self.log(logging.WARNING, '%s', text),
-                                       register_secret=self.secrets.add, conference_id=self.conference_id,
-                                       host_password=self.host_password, **self.shared)
+        return option_table.build_client(self.options, warn=lambda text: self.log(logging.WARNING, '%s', text),
+                                         register_secret=self.secrets.add, conference_id=self.conference_id,
+                                         host_password=self.host_password, **self.shared)
 
     def _sleep(self, seconds):
         if self.stop.wait(seconds):
@@ -396,7 +388,7 @@ class MeetingWatcher(object):
 
     def run(self):
         self.client = self._client()
-        if not self.host_password and not getattr(self.client, 'can_read_host_password', False):
+        if not self.host_password and not self.client.credentials.can_read_host_password:
             # A client that cannot read the host password from the meeting's
             # details would ask for it on every reconnection, for ever.
             self.client.close()
@@ -535,7 +527,7 @@ class MeetingWatcher(object):
     def _read_subject(self):
         """The meeting's subject, from the online check when the source has
         login credentials (the push does not carry it); None otherwise."""
-        if not connection.has_login(self.options):
+        if not option_table.has_login(self.options):
             return None
         try:
             details = self.client.online_details() or {}
@@ -603,7 +595,7 @@ async def main(queue, args):
 
     # One login and one pacer for every watcher: 200 meetings log in once,
     # and their calls keep under the gateway's limit together.
-    shared = connection.shared(options, warn=lambda text: LOGGER.warning('%s', secrets.clean(text)))
+    shared = option_table.shared(options, warn=lambda text: LOGGER.warning('%s', secrets.clean(text)))
     watchers = [MeetingWatcher(options, meeting, emit, stop, secrets, shared) for meeting in options['meetings']]
     finished = [loop.create_future() for _watcher in watchers]
     threads = []

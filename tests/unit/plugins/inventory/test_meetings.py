@@ -219,3 +219,11 @@ def test_a_meeting_without_an_id_or_subject_is_not_made_up():
     inventory = plugin()
     inventory._populate([host_variables({'subject': 'No ID'}), meeting('700000009', '')])
     assert list(inventory.inventory.hosts) == ['700000009']  # named by its ID, the one without an ID left out
+
+
+@pytest.mark.parametrize('name, taken', [('event.hwcloud_meeting.yml', True), ('event.hwcloud_meeting.yaml', True),
+                                         ('event.yml', False), ('event.hwcloud_meeting.json', False)])
+def test_the_inventory_files_it_reads(tmp_path, name, taken):
+    path = tmp_path / name
+    path.write_text('plugin: hwcloud.meeting.meetings\n')
+    assert bool(InventoryModule().verify_file(str(path))) is taken

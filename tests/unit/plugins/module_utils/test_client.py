@@ -13,11 +13,15 @@ import requests
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError, ProtocolError
 from huaweicloudsdkmeeting.v1.meeting_credentials import MeetingCredentials, TenantSceneEnum
 
+from ansible_collections.hwcloud.meeting.plugins.module_utils import auth as auth_module
 from ansible_collections.hwcloud.meeting.plugins.module_utils import client as client_module
-from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
+from ansible_collections.hwcloud.meeting.plugins.module_utils.auth import (
     PATH_ACCOUNT_LOGIN,
     PATH_APP_LOGIN,
     PATH_CONTROL_TOKEN,
+    app_signature,
+)
+from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
     PATH_DETAILS,
     PATH_LIST,
     PATH_LIST_ONLINE,
@@ -26,11 +30,10 @@ from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
     PATH_RECORD,
     PATH_START,
     MeetingClient,
-    MeetingError,
-    app_signature,
     build_retry,
-    parse_error,
 )
+from ansible_collections.hwcloud.meeting.plugins.module_utils.errors import MeetingError, parse_error
+from ansible_collections.hwcloud.meeting.plugins.module_utils.ratelimit import pacer_for
 
 from .fakes import ScriptedSession, response
 
@@ -49,7 +52,7 @@ def scripted(client, script):
 def make_client(**kwargs):
     options = dict(api_url='https://meeting.example.test', conference_id=MEETING, retries=2, timeout=5)
     options.update(kwargs)
-    return MeetingClient(**options)
+    return MeetingClient(pacer_for(options.get('cache')), **options)
 
 
 # --- the App ID signature -------------------------------------------------------
@@ -89,7 +92,7 @@ def test_app_login_request_is_signed_as_api_md_says():
     client = make_client(app_id='app-1', app_key=APP_KEY, user_id='user-1')
     session = scripted(client, {PATH_APP_LOGIN: [response(200, {'accessToken': 'tok-1', 'validPeriod': 43200})]})
     before = int(time.time())
-    assert client.login() == 'tok-1'
+    assert client.credentials.log_in() == 'tok-1'
     sent = session.requests[0]
     body = sent['json']
     assert sent['method'] == 'POST'
@@ -108,7 +111,7 @@ def test_app_login_request_is_signed_as_api_md_says():
 def test_account_login_uses_basic_auth():
     client = make_client(account='ops@example.com', account_password=ACCOUNT_PASSWORD)
     session = scripted(client, {PATH_ACCOUNT_LOGIN: [response(200, {'accessToken': 'tok-2', 'validPeriod': 60})]})
-    assert client.login() == 'tok-2'
+    assert client.credentials.log_in() == 'tok-2'
     sent = session.requests[0]
     assert sent['headers']['Authorization'] == 'Basic ' + base64.b64encode(
         ('ops@example.com:%s' % ACCOUNT_PASSWORD).encode()).decode()
@@ -118,7 +121,7 @@ def test_account_login_uses_basic_auth():
 def test_app_id_wins_over_account():
     client = make_client(app_id='app-1', app_key=APP_KEY, account='ops@example.com', account_password=ACCOUNT_PASSWORD)
     session = scripted(client, {PATH_APP_LOGIN: [response(200, {'accessToken': 'tok'})]})
-    client.login()
+    client.credentials.log_in()
     assert session.paths() == [PATH_APP_LOGIN]
 
 
@@ -331,7 +334,7 @@ def test_login_without_credentials_says_what_to_give_and_calls_nothing():
     client = make_client()  # no access token, no App ID, no account
     session = scripted(client, {})
     with pytest.raises(MeetingError) as caught:
-        client.login()
+        client.credentials.log_in()
     assert str(caught.value) == ('Cannot log in for meeting %s: give access_token, app_id and app_key, '
                                  'or account and account_password' % MEETING)
     with pytest.raises(MeetingError) as caught:
@@ -349,7 +352,7 @@ def test_a_control_call_without_host_password_or_token_says_what_to_give():
                                  "conference_token, or login credentials that may read the meeting's details"
                                  % MEETING)
     with pytest.raises(MeetingError):
-        client.fetch_control_token()
+        client.credentials.fetch_control_token()
     assert session.requests == []
 
 
@@ -540,8 +543,8 @@ def test_the_host_password_from_the_details_is_registered_as_a_secret_with_the_g
     client = make_client(access_token='acc-given', register_secret=secrets.add)
     calls = scripted(client, {PATH_DETAILS: [_details({'conferenceRole': 'general', 'password': 'guest-1'},
                                                       {'conferenceRole': 'chair', 'password': 'chair-1'})]})
-    assert client.host_password_from_login() == 'chair-1'
-    assert client.host_password_from_login() == 'chair-1'
+    assert client.credentials.read_host_password() == 'chair-1'
+    assert client.credentials.read_host_password() == 'chair-1'
     assert calls.paths() == [PATH_DETAILS]  # read once per client
     assert calls.requests[0]['headers']['X-Access-Token'] == 'acc-given'
     assert secrets == {'chair-1', 'guest-1'}
@@ -551,7 +554,7 @@ def test_details_without_a_chair_password_say_so():
     client = make_client(access_token='acc-given')
     scripted(client, {PATH_DETAILS: [_details({'conferenceRole': 'general', 'password': 'guest-1'})]})
     with pytest.raises(MeetingError) as caught:
-        client.host_password_from_login()
+        client.credentials.read_host_password()
     assert 'no host (chair) password' in str(caught.value) and 'give host_password' in str(caught.value)
     assert 'guest-1' not in str(caught.value)
 
@@ -561,7 +564,7 @@ def test_details_refused_say_who_may_read_them_and_how_to_fix_it():
     scripted(client, {PATH_DETAILS: [response(403, {'error_code': 'X.403', 'error_msg': 'forbidden'},
                                               headers={'X-Request-Id': 'req-403'})]})
     with pytest.raises(MeetingError) as caught:
-        client.host_password_from_login()
+        client.credentials.read_host_password()
     error = caught.value
     assert (error.status, error.error_code, error.request_id) == (403, 'X.403', 'req-403')
     assert 'meeting %s' % MEETING in error.message and 'may not read' in error.message
@@ -709,7 +712,7 @@ def test_every_request_says_who_sends_it_and_asks_for_json():
     ('PATH_LIST_ONLINE', '/v1/mmc/management/conferences/online'),
 ])
 def test_the_paths_are_the_contracts(name, path):
-    assert getattr(client_module, name) == path
+    assert (getattr(client_module, name, None) or getattr(auth_module, name)) == path
 
 
 @pytest.mark.parametrize('code, words', [
@@ -735,3 +738,18 @@ def test_each_known_code_says_what_to_do(code, words):
 ])
 def test_an_error_body_with_half_of_its_fields_is_still_read(body, expected):
     assert parse_error(response(400, body)) == expected
+
+
+@pytest.mark.parametrize('vendor_message, said', [('CONF_NOT_EXIST', '(MMC.111070005 CONF_NOT_EXIST)'),
+                                                  (None, '(MMC.111070005 )')])
+def test_a_meeting_that_does_not_exist_is_said_with_the_vendors_words(vendor_message, said):
+    client = make_client(access_token='acc-unit-1')
+    body = {'error_code': 'MMC.111070005'}
+    if vendor_message:
+        body['error_msg'] = vendor_message
+    scripted(client, {PATH_DETAILS: [response(400, body)]})
+    with pytest.raises(MeetingError) as caught:
+        client.meeting_details()
+    assert str(caught.value) == ('Meeting %s does not exist: the service has no meeting with that ID %s; '
+                                 'check conference_id.' % (MEETING, said))
+    assert caught.value.no_such_meeting and caught.value.error_msg == vendor_message

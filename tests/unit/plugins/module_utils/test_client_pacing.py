@@ -8,14 +8,9 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.hwcloud.meeting.plugins.module_utils import ratelimit
-from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
-    PATH_CONTROL_TOKEN,
-    PATH_REALTIME,
-    PATH_WS_TOKEN,
-    MeetingClient,
-    MeetingError,
-    build_retry,
-)
+from ansible_collections.hwcloud.meeting.plugins.module_utils.auth import PATH_CONTROL_TOKEN, PATH_WS_TOKEN
+from ansible_collections.hwcloud.meeting.plugins.module_utils.client import PATH_REALTIME, MeetingClient, build_retry
+from ansible_collections.hwcloud.meeting.plugins.module_utils.errors import MeetingError
 
 from .fakes import FakeClock, ScriptedSession, response
 
@@ -44,8 +39,8 @@ def make_client(clock, max_wait=300.0, **options):
     pacer = ratelimit.Pacer(ratelimit.MemoryStore(), max_wait, clock=clock.time, sleep=clock.sleep,
                             rand=lambda: 0.0)
     options.setdefault('conference_token', 'ctl-pacing-1')
-    return MeetingClient(api_url='https://meeting.example.test', conference_id=MEETING, retries=2, timeout=5,
-                         pacer=pacer, **options)
+    return MeetingClient(pacer, api_url='https://meeting.example.test', conference_id=MEETING, retries=2,
+                         timeout=5, **options)
 
 
 def scripted(meeting_client, script):
@@ -128,20 +123,20 @@ def test_a_resend_inside_a_send_is_paced_like_a_call(clock):
 
     meeting_client._send = send
     meeting_client.realtime_info()
-    bucket = meeting_client._bucket('GET', PATH_REALTIME, 'control')
-    with meeting_client._pacer.store.update(bucket) as raw:
+    bucket = meeting_client.credentials.gateway_bucket('GET', PATH_REALTIME, 'control')
+    with meeting_client.pacer.store.update(bucket) as raw:
         assert raw['sends'] == [1000.0, 1001.0]
     meeting_client._before_resend()  # outside a call: nothing to record
-    with meeting_client._pacer.store.update(bucket) as raw:
+    with meeting_client.pacer.store.update(bucket) as raw:
         assert len(raw['sends']) == 2
 
 
 def test_calls_of_other_apis_and_logins_are_counted_apart(clock):
     meeting_client = make_client(clock, app_id='app-pacing', app_key='key-pacing-1')
-    control = meeting_client._bucket('GET', PATH_REALTIME, 'control')
+    control = meeting_client.credentials.gateway_bucket('GET', PATH_REALTIME, 'control')
     assert control[-1] == REALTIME_API
-    assert meeting_client._bucket('GET', PATH_WS_TOKEN, 'control')[:-1] == control[:-1]
-    access = meeting_client._bucket('GET', '/v1/mmc/management/conferences/online/confDetail', 'access')
+    assert meeting_client.credentials.gateway_bucket('GET', PATH_WS_TOKEN, 'control')[:-1] == control[:-1]
+    access = meeting_client.credentials.gateway_bucket('GET', '/v1/mmc/management/conferences/online/confDetail', 'access')
     assert access[:-1] != control[:-1] and 'app-pacing' in access
 
 
@@ -153,9 +148,9 @@ def test_a_push_token_from_a_fresh_control_token_when_the_ws_token_window_is_ful
         PATH_CONTROL_TOKEN: [response(200, {'data': {'token': 'ctl-0', 'confTokenExpireTime': 1800}},
                                       headers=limit_headers(1)), token],
         PATH_WS_TOKEN: [response(200, {'webSocketToken': 'ws-pacing-1'}, headers=limit_headers(0, limit=1))]})
-    assert meeting_client.push_token() == 'ws-pacing-1'  # the window of wsToken had room
+    assert meeting_client.credentials.fetch_push_token() == 'ws-pacing-1'  # the window of wsToken had room
     # now it has none, and the control token's has: a fresh control token brings a push token
-    assert meeting_client.push_token() == 'tmp-ws-pacing-2'
+    assert meeting_client.credentials.fetch_push_token() == 'tmp-ws-pacing-2'
     assert [request['path'] for request in session.requests] == [PATH_CONTROL_TOKEN, PATH_WS_TOKEN, PATH_CONTROL_TOKEN]
     assert clock.slept == []
 
@@ -165,6 +160,60 @@ def test_without_the_host_password_at_hand_a_push_token_waits_for_its_window(clo
     session = scripted(meeting_client, {PATH_WS_TOKEN: [
         response(200, {'webSocketToken': 'ws-1'}, headers=limit_headers(0, limit=1)),
         response(200, {'webSocketToken': 'ws-2'}, headers=limit_headers(0, limit=1))]})
-    assert [meeting_client.push_token(), meeting_client.push_token()] == ['ws-1', 'ws-2']
+    assert [meeting_client.credentials.fetch_push_token(), meeting_client.credentials.fetch_push_token()] == ['ws-1', 'ws-2']
     assert [request['path'] for request in session.requests] == [PATH_WS_TOKEN, PATH_WS_TOKEN]
     assert clock.slept == [pytest.approx(60.5)]
+
+
+def control_token(name):
+    return response(200, {'data': {'token': name, 'confTokenExpireTime': 1800}})
+
+
+REJECTED = {'error_code': 'MMC.111070001', 'error_msg': 'token expired'}
+
+
+def test_a_token_that_dies_while_the_pacer_holds_the_call_is_renewed_again(clock):
+    # The renewed token lived 20 s; the pacer held the retried call for the
+    # window (a minute): the service rejects it too. Renewed again, since
+    # the call waited after the last renewal (issue 25: one meeting of 200
+    # lost its broadcast to a second 401).
+    meeting_client = make_client(clock, host_password='host-pw-pacing', conference_token=None)
+    session = scripted(meeting_client, {
+        PATH_CONTROL_TOKEN: [control_token('ctl-1'), control_token('ctl-2'), control_token('ctl-3')],
+        PATH_REALTIME: [response(401, REJECTED, headers=limit_headers(0, limit=1)),
+                        response(401, REJECTED, headers=limit_headers(0, limit=1)),
+                        response(200, {'confInfo': {}}, headers=limit_headers(0, limit=1))]})
+    assert meeting_client.realtime_info() == {'confInfo': {}}
+    assert session.paths() == [PATH_CONTROL_TOKEN, PATH_REALTIME, PATH_CONTROL_TOKEN, PATH_REALTIME,
+                               PATH_CONTROL_TOKEN, PATH_REALTIME]
+    assert [request['headers'].get('X-Conference-Authorization') for request in session.requests
+            if request['path'] == PATH_REALTIME] == ['ctl-1', 'ctl-2', 'ctl-3']
+    assert len(clock.slept) == 2  # a window before each retry
+
+
+def test_a_token_rejected_again_at_once_is_not_renewed_a_second_time(clock):
+    meeting_client = make_client(clock, host_password='host-pw-pacing', conference_token=None)
+    session = scripted(meeting_client, {
+        PATH_CONTROL_TOKEN: [control_token('ctl-1'), control_token('ctl-2')],
+        PATH_REALTIME: [response(401, REJECTED)]})
+    with pytest.raises(MeetingError) as failure:
+        meeting_client.realtime_info()
+    assert failure.value.status == 401
+    assert session.paths() == [PATH_CONTROL_TOKEN, PATH_REALTIME, PATH_CONTROL_TOKEN, PATH_REALTIME]
+
+
+def test_the_wait_of_a_renewal_counts_against_the_bound_of_the_call(clock):
+    # The renewal is a call of its own (the control token's API): what the
+    # outer call had waited before it is not forgotten (rate_limit_wait
+    # bounds the whole call, retries included).
+    meeting_client = make_client(clock, max_wait=90.0, host_password='host-pw-pacing', conference_token=None)
+    scripted(meeting_client, {
+        PATH_CONTROL_TOKEN: [control_token('ctl-1'), control_token('ctl-2')],
+        PATH_REALTIME: [response(200, {'confInfo': {}}, headers=limit_headers(0, limit=1)),
+                        response(401, REJECTED, headers=limit_headers(0, limit=1))]})
+    meeting_client.realtime_info()
+    # the second call waits a window (60.5 s), is refused, renews, and would
+    # wait another window: past the bound of 90 s for the call
+    with pytest.raises(MeetingError) as failure:
+        meeting_client.realtime_info()
+    assert failure.value.error_code == 'APIG.0308' and 'rate_limit_wait (90 s)' in str(failure.value)

@@ -13,14 +13,12 @@ import pytest
 import websocket
 
 from ansible_collections.hwcloud.meeting.plugins.module_utils import push
-from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
-    PATH_CONTROL_TOKEN,
-    PATH_WS_TOKEN,
-    MeetingClient,
-    MeetingError,
-)
+from ansible_collections.hwcloud.meeting.plugins.module_utils.auth import PATH_CONTROL_TOKEN, PATH_WS_TOKEN
+from ansible_collections.hwcloud.meeting.plugins.module_utils.client import MeetingClient
 from ansible_collections.hwcloud.meeting.plugins.module_utils.control import open_channel
+from ansible_collections.hwcloud.meeting.plugins.module_utils.errors import MeetingError
 from ansible_collections.hwcloud.meeting.plugins.module_utils.push import PushError
+from ansible_collections.hwcloud.meeting.plugins.module_utils.ratelimit import pacer_for
 from ansible_collections.hwcloud.meeting.plugins.module_utils.realtime import read_push
 
 from .fakes import FakeWebSocket, dynamic, participants, person, response, subscribe_reply
@@ -49,8 +47,8 @@ def scripted(push_service):
 def client(**options):
     secrets = []
     options.setdefault('host_password', 'host-pw-push')
-    return MeetingClient(api_url='https://api.example.test', conference_id=CID, timeout=5, retries=0,
-                         register_secret=secrets.append, **options), secrets
+    return MeetingClient(pacer_for(options.get('cache')), api_url='https://api.example.test', conference_id=CID,
+                         timeout=5, retries=0, register_secret=secrets.append, **options), secrets
 
 
 def test_open_subscribes_as_the_vendor_documents(scripted):
@@ -105,6 +103,17 @@ def test_increments_change_only_what_they_carry(scripted):
     assert meeting['recording'] is False and meeting['mode'] == 'FREE' and meeting['in_progress'] is True
     assert meeting['broadcast_participant'] is None
     assert [person_['name'] for person_ in meeting['participants']] == ['Bob']
+
+
+def test_a_full_message_replaces_what_came_before_and_an_increment_before_any_is_kept(scripted):
+    # A second full ConfDynamicInfoNotify is the whole state again: a field
+    # it leaves out is no longer known (the broadcast mode of the first). An
+    # increment that comes before any full message starts the state.
+    scripted(frames=[subscribe_reply(), dynamic(msg_mode=1, recState=1), dynamic(state='Created', mode='BROADCAST'),
+                     participants([person('p1', 'Ada')]), dynamic(state='Created', recState=0)])
+    channel = open_channel(client()[0], 5)
+    assert channel.wait(lambda: channel.dynamic.get('recState') == 0, push.time.monotonic() + 5)
+    assert channel.dynamic == {'state': 'Created', 'recState': 0}
 
 
 def test_a_frame_that_is_not_json_is_passed_over(scripted):
@@ -244,7 +253,7 @@ def test_the_control_tokens_tmp_ws_token_opens_the_first_channel_without_a_ws_to
     # it opens one connection: the next channel of the same client asks for a push token
     scripted(frames=FULL)
     open_channel(meeting_client, 5).close()
-    assert meeting_client.take_temporary_ws_token() is None
+    assert meeting_client.credentials.take_temporary_ws_token() is None
 
 
 def test_a_tmp_ws_token_turned_away_is_replaced_by_a_ws_token_once(push_service, monkeypatch):

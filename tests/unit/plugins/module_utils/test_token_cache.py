@@ -13,15 +13,18 @@ import time
 import pytest
 
 from ansible_collections.hwcloud.meeting.plugins.module_utils import token_cache as cache_module
-from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
+from ansible_collections.hwcloud.meeting.plugins.module_utils.auth import (
     PATH_ACCOUNT_LOGIN,
     PATH_APP_LOGIN,
     PATH_CONTROL_TOKEN,
+)
+from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
     PATH_DETAILS,
     PATH_ONLINE,
     PATH_REALTIME,
     MeetingClient,
 )
+from ansible_collections.hwcloud.meeting.plugins.module_utils.ratelimit import pacer_for
 from ansible_collections.hwcloud.meeting.plugins.module_utils.token_cache import TokenCache, default_directory
 
 from .fakes import ScriptedSession, response
@@ -158,7 +161,7 @@ def client_with(cache, **options):
     settings = dict(api_url='https://meeting.example.test', conference_id='914044873', retries=0, timeout=5,
                     cache=cache)
     settings.update(options)
-    return MeetingClient(**settings)
+    return MeetingClient(pacer_for(cache), **settings)
 
 
 def scripted(client, script):
@@ -511,3 +514,17 @@ def test_a_token_in_the_memory_cache_is_registered_as_a_secret_by_each_client():
     calls = scripted(client, {PATH_REALTIME: [response(200, {'confInfo': {}})]})
     client.realtime_info()
     assert calls.paths() == [PATH_REALTIME] and secrets == {'ctl-shared'}
+
+
+def test_a_cached_control_token_brings_its_push_server(cache):
+    # The push server's address (wsURL) comes with a control token only: a
+    # task that finds the token in the cache finds the address beside it.
+    script = {PATH_CONTROL_TOKEN: [response(200, {'data': {'token': 'ctl-1', 'confTokenExpireTime': 1800,
+                                                           'wsURL': 'wss://push.example.test:443'}})]}
+    first = client_with(cache, host_password=HOST_PASSWORD)
+    scripted(first, script)
+    assert first.credentials.fetch_push_url() == 'wss://push.example.test:443'
+    second = client_with(cache, host_password=HOST_PASSWORD)
+    calls = scripted(second, script)
+    assert second.credentials.fetch_push_url() == 'wss://push.example.test:443'
+    assert calls.paths() == []

@@ -9,18 +9,20 @@ import pytest
 import requests
 
 from ansible_collections.hwcloud.meeting.plugins.module_utils import control
-from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
+from ansible_collections.hwcloud.meeting.plugins.module_utils.auth import (
     PATH_APP_LOGIN,
+    PATH_CONTROL_TOKEN,
+    app_signature,
+)
+from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
     PATH_BROADCAST,
     PATH_CANCEL_BROADCAST,
-    PATH_CONTROL_TOKEN,
     PATH_DETAILS,
     PATH_LIVE,
     PATH_ONLINE,
     PATH_REALTIME,
     PATH_RECORD,
     PATH_START,
-    app_signature,
 )
 from ansible_collections.hwcloud.meeting.plugins.modules import (
     meeting_activate,

@@ -6,16 +6,16 @@ __metaclass__ = type
 import json
 
 import pytest
+import requests
 import websocket
 
 from ansible_collections.hwcloud.meeting.plugins.module_utils import push
+from ansible_collections.hwcloud.meeting.plugins.module_utils.auth import PATH_CONTROL_TOKEN, PATH_WS_TOKEN
 from ansible_collections.hwcloud.meeting.plugins.module_utils.client import (
     PATH_BROADCAST,
-    PATH_CONTROL_TOKEN,
     PATH_LIVE,
     PATH_REALTIME,
     PATH_RECORD,
-    PATH_WS_TOKEN,
 )
 from ansible_collections.hwcloud.meeting.plugins.modules import (
     meeting_broadcast,
@@ -240,3 +240,35 @@ def test_a_wait_on_realtime_info_polls_without_opening_the_push(capsys, service)
     assert result['changed'] is True and result['state_verified'] is True
     assert session.paths() == [PATH_CONTROL_TOKEN, PATH_REALTIME, PATH_RECORD, PATH_REALTIME, PATH_REALTIME]
     assert len(connections) == 1
+
+
+@pytest.mark.parametrize('record_answer', [EMPTY, response(400, {'error_code': 'MMC.111072050', 'error_msg': 'locked'})],
+                         ids=['succeeds', 'fails'])
+def test_a_task_closes_its_push_channel_and_its_http_session_however_it_ends(capsys, service, monkeypatch,
+                                                                             record_answer):
+    # In direct execution the worker process lives on after the task: an
+    # open channel or session would be left behind with each task.
+    closed = []
+
+    def close(session):
+        closed.append(session)
+    monkeypatch.setattr(requests.Session, 'close', close)
+    _session, socket, _connections = service({PATH_CONTROL_TOKEN: [TOKEN], PATH_RECORD: [record_answer]},
+                                             full(recording=0))
+    result = run_module(meeting_record.main, dict(CONTROL, state='started'), capsys)
+    assert bool(result.get('failed')) is (record_answer is not EMPTY)
+    assert socket.closed and len(closed) == 1
+
+
+def test_a_wait_polls_realtime_info_when_the_open_push_does_not_report_the_state(capsys, service):
+    # The push is open, but realTimeInfo, not the push, reported recording:
+    # the wait polls realTimeInfo instead of waiting on the push for a
+    # message that never says it (which would time out).
+    reporting = response(200, {'participants': [], 'confInfo': {'state': 'Created', 'recState': 0}})
+    recorded = response(200, {'participants': [], 'confInfo': {'state': 'Created', 'recState': 1}})
+    session, _socket, _connections = service(
+        {PATH_CONTROL_TOKEN: [TOKEN], PATH_RECORD: [EMPTY], PATH_REALTIME: [reporting, recorded]},
+        [subscribe_reply(), dynamic(state='Created'), participants(PEOPLE)])
+    result = run_module(meeting_record.main, dict(CONTROL, state='started', wait=True, wait_timeout=2), capsys)
+    assert result['changed'] is True and result['state_verified'] is True and not result.get('failed')
+    assert session.paths() == [PATH_CONTROL_TOKEN, PATH_REALTIME, PATH_RECORD, PATH_REALTIME]
