@@ -583,19 +583,22 @@ def run_playbook_killed(name, inventory, forks, batch, cache, after, timeout, ex
     process is gone (their flocks released)."""
     started_at = time.monotonic()
     process, out = start_playbook(name, inventory, forks, batch, cache, extra)
-    killed_at, outside, tree = None, 0, []
+    killed_at, outside, tree, everything = None, 0, [], []
     try:
         deadline = started_at + after
         while process.poll() is None and time.monotonic() < deadline and not (when is not None and when()):
             time.sleep(0.05)
         if process.poll() is None:
-            killed_at = time.time()
+            everything = descendants(process.pid)
             if group_only:
-                tree = [pid for pid in descendants(process.pid) if os.getpgid(pid) == process.pid]
+                tree = [pid for pid in everything if _group_of(pid) == process.pid]
                 os.killpg(process.pid, signal.SIGKILL)
             else:
                 tree = descendants(process.pid)
                 outside = kill_controller(process)
+            # the kill is sent (walking /proc for the tree takes a moment on a
+            # busy machine: a send in that moment is before the kill)
+            killed_at = time.time()
             process.wait(timeout=timeout)
     finally:
         if process.poll() is None:
@@ -606,13 +609,29 @@ def run_playbook_killed(name, inventory, forks, batch, cache, after, timeout, ex
         while time.monotonic() < gone and any(os.path.exists('/proc/%d/stat' % pid) and not _zombie(pid)
                                               for pid in tree):
             time.sleep(0.05)
+    # when every process the run had started is gone (with a kill of the
+    # group alone, the workers outside it finish their task first): the
+    # moment from which whatever the token cache holds is the dead's
+    settled = time.monotonic() + timeout
+    while killed_at is not None and time.monotonic() < settled and any(
+            os.path.exists('/proc/%d/stat' % pid) and not _zombie(pid) for pid in everything):
+        time.sleep(0.05)
     seconds = time.monotonic() - started_at
     out.seek(0)
     text = out.read()
     out.close()
     run = Run(process.returncode, text, seconds)
     run.outside_group = outside
+    run.settled_at = time.time() if killed_at is not None else None
     return run, killed_at
+
+
+def _group_of(pid):
+    """The process group of `pid`, or None once it has ended."""
+    try:
+        return os.getpgid(pid)
+    except ProcessLookupError:
+        return None
 
 
 def _zombie(pid):
