@@ -186,12 +186,16 @@ matrix: venv collection
 # (BENCH_ARGS e.g. "--meetings 20 --runs 5"), then the event at scale under
 # the gateway's per-API rate limit (SCALE_ARGS e.g. "--meetings 1000 --forks 50
 # --scenarios unlimited,limited --no-second"; defaults: 200 meetings, forks
-# 20, 100 calls of an API a minute). Results and plots in .build/bench/.
+# 20, 100 calls of an API a minute), then event_check's estimate against
+# event_start's real time (PREFLIGHT_ARGS e.g. "--meetings 200,1000").
+# Results and plots in .build/bench/.
 BENCH_ARGS ?=
 SCALE_ARGS ?=
+PREFLIGHT_ARGS ?=
 bench: venv collection
 	$(BIN)/python tests/benchmark/bench.py $(BENCH_ARGS)
 	$(BIN)/python tests/benchmark/event_scale.py $(SCALE_ARGS)
+	$(BIN)/python tests/benchmark/preflight.py $(PREFLIGHT_ARGS)
 
 # The load tests at a larger size: 200 meetings, forks 20, 50 calls of an
 # API per 10 s; prints the figures and writes .build/load/. (`make test`

@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from .conftest import ROOT, ansible_env
 
 
@@ -99,3 +101,19 @@ def test_the_scale_benchmark_runs_the_plain_play_two_controllers_and_the_event_s
     assert (figures['two']['failed_hosts'], figures['two']['converged']) == (0, 4)
     eda = figures['eda']
     assert (eda['logins'], eda['reconnected_watchers'], eda['failed_watchers']) == (1, 4, 0)
+
+
+def test_the_preflight_benchmark_runs():
+    # event_check's estimate against event_start's real time, the smallest:
+    # 4 meetings, forks 2, 4 calls of an API per 3 s (figures, not judged)
+    completed = subprocess.run(
+        [sys.executable, os.path.join(ROOT, 'tests', 'benchmark', 'preflight.py'), '--meetings', '4', '--forks', '2',
+         '--limit', '4', '--window', '3'],
+        env=ansible_env(), capture_output=True, text=True, check=False, timeout=600)
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    result = json.loads(open(os.path.join(ROOT, '.build', 'bench', 'preflight.json')).read())[0]
+    assert (result['meetings'], result['converged'], result['throttled'], result['start_rc']) == (4, 4, 0, 0)
+    assert result['estimate_sentence'].startswith("4 meetings: at least ")
+    assert "at the gateway's 4 calls of an API every 3 seconds; start by " in result['estimate_sentence']
+    assert result['ratio'] == pytest.approx(result['estimate_seconds'] / result['start_seconds'], abs=0.01)
+    assert '| 4 | 2 |' in completed.stdout
