@@ -50,10 +50,8 @@ class MeetingError(Exception):
                  no_such_meeting=False):
         super(MeetingError, self).__init__(message)
         self.message = message
-        self.status = status
-        self.error_code = error_code
-        self.error_msg = error_msg
-        self.request_id = request_id
+        # The facts a failed task returns beside msg (to_result).
+        self.status, self.error_code, self.error_msg, self.request_id = status, error_code, error_msg, request_id
         # The service said the meeting does not exist (not merely that it
         # is not in progress): no task succeeds on it.
         self.no_such_meeting = no_such_meeting
