@@ -1197,6 +1197,7 @@ def table(results, args):
         throttled_row(eda, target=False)
         row('    of them after the drop', str(eda['answered_429_after_drop']))
         row('  warnings naming a 429', str(eda['warnings_with_429']), '0', yes(eda['warnings_with_429'] == 0))
+
     def fault_run_rows(result, converge=True, tried=True):
         row('  meetings tried (a call of it reached the gateway)', '%d / %d' % (result['tried'], m),
             str(m) if tried else '', yes(result['tried'] == m) if tried else '')
@@ -1285,8 +1286,8 @@ def main(argv=None):
     parser.add_argument('--window', '-W', type=float, default=60.0, help='the window, in seconds')
     parser.add_argument('--latency', type=float, default=0.02, help='simulated seconds per request')
     parser.add_argument('--scenarios', default=','.join(SCENARIOS),
-                        help='comma-separated, of %s; and the faults %s' % (', '.join(SCENARIOS),
-                                                                              ', '.join(FAULT_SCENARIOS)))
+                        help='comma-separated, of %s; and the faults %s'
+                        % (', '.join(SCENARIOS), ', '.join(FAULT_SCENARIOS)))
     parser.add_argument('--two-batch', type=int, default=0,
                         help='event_batch of each of the two controllers (default: the limit)')
     parser.add_argument('--no-second', dest='second', action='store_false',

@@ -145,3 +145,22 @@ def keep_output(source, name, text):
     os.makedirs(directory, exist_ok=True)
     with open(os.path.join(directory, '%s.txt' % name), 'w') as handle:
         handle.write(text)
+
+
+def run_runbook(name, sim, inventory, *args, keep=None):
+    """Run the runbook playbooks/<name>.yml on ``inventory``: no traceback and
+    no secret in its output; ``keep``: keep the output (source 'summary',
+    which docs/runbooks.md quotes)."""
+    run = run_playbook(os.path.join(ROOT, 'playbooks', name + '.yml'), sim, '-i', inventory, *args)
+    if keep:
+        keep_output('summary', keep, run.out)
+    assert 'Traceback' not in run.out
+    assert_no_secret(run, sim)
+    return run
+
+
+def summary_lines(run, task='Say what needs a person'):
+    """The lines of a runbook's summary (the msg of its debug task ``task``)."""
+    block = run.out.split('TASK [%s]' % task, 1)[1]
+    block = block[block.index('{'):block.index('\n}\n') + 2]
+    return json.loads(block)['msg']

@@ -2,15 +2,13 @@
 # against the simulator: meetings in serial batches, problems named with the
 # module's sentence, the estimate of how long event_start takes, the AWX
 # artifacts, and nothing changed.
-import json
-import os
 import re
 
 import event_scale as scale  # tests/benchmark/event_scale.py (tests/conftest.py puts it on the path)
 import pytest
 from hwmeeting_sim import Simulator
 
-from .conftest import ROOT, assert_no_secret, keep_output, run_playbook
+from .conftest import run_runbook, summary_lines
 
 MEETINGS = 6
 OPTIONS = ['-f', '3', '-e', 'event_batch=3', '-e', 'meeting_retries=0']
@@ -29,18 +27,11 @@ def event(tmp_path):
 
 
 def check(sim, inventory, *args, keep=None):
-    run = run_playbook(os.path.join(ROOT, 'playbooks', 'event_check.yml'), sim, '-i', inventory, *args)
-    if keep:
-        keep_output('summary', keep, run.out)
-    assert 'Traceback' not in run.out
-    assert_no_secret(run, sim)
-    return run
+    return run_runbook('event_check', sim, inventory, *args, keep=keep)
 
 
-def summary_lines(run):
-    block = run.out.split('TASK [Say what needs a person, and when to start]', 1)[1]
-    block = block[block.index('{'):block.index('\n}\n') + 2]
-    return json.loads(block)['msg']
+def check_lines(run):
+    return summary_lines(run, task='Say what needs a person, and when to start')
 
 
 def writes(sim):
@@ -56,7 +47,7 @@ def test_the_preflight_names_what_is_not_ready_and_says_when_to_start(event):
 
     run = check(sim, inventory, *OPTIONS, '-e', 'event_time=09:00', '-e', 'event_broadcast=true', keep='event-check')
     assert run.rc == 2, run
-    lines = summary_lines(run)
+    lines = check_lines(run)
     assert lines[0] == 'event_check: 6 meetings: 2 ready, 4 not ready'
     assert lines[1] == '4 need a person:'
     named = dict((line.split()[0], line.split('): ', 1)[1]) for line in lines[2:6])
@@ -83,7 +74,7 @@ def test_all_ready_and_an_estimate_from_the_documented_limit(event, tmp_path):
     scale.write_inventory(inventory, hosts, sim.url)
     run = check(sim, inventory, *OPTIONS)
     assert run.rc == 0, run
-    lines = summary_lines(run)
+    lines = check_lines(run)
     assert lines[:2] == ['event_check: 4 meetings: 4 ready, 0 not ready', 'Nothing needs a person.']
     # the simulator, not enforcing, says a nominal limit: the estimate uses what the gateway said
     assert lines[2].startswith('4 meetings: at least ') and 'start it at least' in lines[2]

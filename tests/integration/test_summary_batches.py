@@ -5,8 +5,6 @@
 # ends with rc != 0; the summary names the failed meetings with the module's
 # sentence and prints the line that re-runs just those, which, run as
 # printed (with this run's -e options), converges them.
-import json
-import os
 import re
 import shlex
 
@@ -14,7 +12,7 @@ import event_scale as scale  # tests/benchmark/event_scale.py (tests/conftest.py
 import pytest
 from hwmeeting_sim import Simulator
 
-from .conftest import ROOT, assert_no_secret, keep_output, run_playbook
+from .conftest import run_runbook, summary_lines
 
 ONLINE = '/v1/mmc/management/conferences/online/confDetail'
 MEETINGS = 6
@@ -33,22 +31,6 @@ def event(tmp_path):
         yield sim, inventory, sorted(hosts), dict((host, hosts[host]['conference_id']) for host in hosts)
 
 
-def runbook(name, sim, inventory, *args, keep=None):
-    run = run_playbook(os.path.join(ROOT, 'playbooks', name + '.yml'), sim, '-i', inventory, *args)
-    if keep:
-        keep_output('summary', keep, run.out)
-    assert 'Traceback' not in run.out
-    assert_no_secret(run, sim)
-    return run
-
-
-def summary_lines(run):
-    """The lines of the summary (its debug task's msg)."""
-    block = run.out.split('TASK [Say what needs a person]', 1)[1]
-    block = block[block.index('{'):block.index('\n}\n') + 2]
-    return json.loads(block)['msg']
-
-
 def rerun_line(run):
     found = re.findall(r"Re-run just these \(add this run's -e options\): (ansible-playbook [^\"]*)", run.out)
     assert len(found) == 1, run
@@ -60,7 +42,7 @@ def test_a_batch_that_fails_whole_does_not_abandon_the_later_batches(event):
     first_batch, later = hosts[:BATCH], hosts[BATCH:]
     sim.inject_fault(ONLINE, count=BATCH, status=503)
 
-    run = runbook('event_start', sim, inventory, *OPTIONS, keep='batch-failed')
+    run = run_runbook('event_start', sim, inventory, *OPTIONS, keep='batch-failed')
     assert run.rc != 0, run
     # every meeting of the later batches was tried, and started
     checked = [call['query'].get('conferenceId') or call['query'].get('conferenceID') for call in sim.calls
@@ -86,7 +68,7 @@ def test_a_batch_that_fails_whole_does_not_abandon_the_later_batches(event):
     rerun = shlex.split(rerun_line(run))
     assert rerun[:2] == ['ansible-playbook', 'hwcloud.meeting.event_start']
     assert rerun[-2:] == ['--limit', ','.join(first_batch)]
-    again = runbook('event_start', sim, inventory, *(rerun[2:] + OPTIONS[2:]), keep='batch-rerun')
+    again = run_runbook('event_start', sim, inventory, *(rerun[2:] + OPTIONS[2:]), keep='batch-rerun')
     assert again.rc == 0, again
     for host in hosts:
         assert sim.meeting(ids[host])['recording'], host
@@ -97,13 +79,13 @@ def test_a_batch_that_fails_whole_does_not_abandon_the_later_batches(event):
 
 def test_a_dry_run_and_a_diff_still_work_with_the_blocks(event):
     sim, inventory, hosts, _ids = event
-    dry = runbook('event_start', sim, inventory, *OPTIONS, '--check', '--diff')
+    dry = run_runbook('event_start', sim, inventory, *OPTIONS, '--check', '--diff')
     assert dry.rc == 0, dry
     assert summary_lines(dry)[0] == \
         'event_start: 6 meetings: 0 converged, 6 changed, 0 failed, 0 unverified, 0 not in progress'
     assert not [call for call in sim.calls if call['method'] in ('PUT', 'POST') and 'conferences/start' in call['path']]
     sim.inject_fault(ONLINE, count=1, status=503)
-    dry_failed = runbook('event_start', sim, inventory, *OPTIONS, '--check', '--diff')
+    dry_failed = run_runbook('event_start', sim, inventory, *OPTIONS, '--check', '--diff')
     assert dry_failed.rc != 0
     # one of the first batch drew the refusal (whichever fork came first)
     assert re.search(r' --check --diff --limit (%s)$' % '|'.join(hosts[:BATCH]), rerun_line(dry_failed)), \

@@ -4,15 +4,13 @@
 # wrong host password, a speaker who is not in the meeting). The summary
 # names exactly those three with the module's sentence and a re-run line,
 # which, run as printed once the causes are fixed, converges them.
-import json
-import os
 import shlex
 
 import event_scale as scale  # tests/benchmark/event_scale.py (tests/conftest.py puts it on the path)
 import pytest
 from hwmeeting_sim import Simulator
 
-from .conftest import ROOT, assert_no_secret, keep_output, run_playbook
+from .conftest import run_runbook, summary_lines
 
 MEETINGS = 9
 OPTIONS = ['-f', '3', '-e', 'event_batch=3', '-e', 'meeting_retries=0']
@@ -26,22 +24,6 @@ def event(tmp_path):
         yield sim, config, str(tmp_path / 'inventory.json')
 
 
-def runbook(name, sim, inventory, *args, keep=None):
-    run = run_playbook(os.path.join(ROOT, 'playbooks', name + '.yml'), sim, '-i', inventory, *args)
-    if keep:
-        keep_output('summary', keep, run.out)
-    assert 'Traceback' not in run.out
-    assert_no_secret(run, sim)
-    return run
-
-
-def summary_lines(run):
-    """The lines of the summary (its debug task's msg)."""
-    block = run.out.split('TASK [Say what needs a person]', 1)[1]
-    block = block[block.index('{'):block.index('\n}\n') + 2]
-    return json.loads(block)['msg']
-
-
 def test_three_problems_named_with_their_reasons_and_a_rerun_that_converges_them(event):
     sim, config, inventory = event
     hosts = scale.hosts_of(config)
@@ -51,7 +33,7 @@ def test_three_problems_named_with_their_reasons_and_a_rerun_that_converges_them
     hosts[NO_SPEAKER]['keynote_speaker'] = 'Nobody Here'
     scale.write_inventory(inventory, hosts, sim.url)
 
-    run = runbook('event_start', sim, inventory, *OPTIONS, keep='three-problems')
+    run = run_runbook('event_start', sim, inventory, *OPTIONS, keep='three-problems')
     assert run.rc == 2, run
     lines = summary_lines(run)
     assert len(lines) == 6, lines
@@ -75,23 +57,23 @@ def test_three_problems_named_with_their_reasons_and_a_rerun_that_converges_them
     scale.write_inventory(inventory, good, sim.url)
     rerun = shlex.split(lines[5].split(': ', 1)[1])
     assert rerun[-2:] == ['--limit', ','.join(sorted(named))]
-    again = runbook('event_start', sim, inventory, *(rerun[2:] + OPTIONS[2:]), keep='three-problems-rerun')
+    again = run_runbook('event_start', sim, inventory, *(rerun[2:] + OPTIONS[2:]), keep='three-problems-rerun')
     assert again.rc == 0, again
     assert summary_lines(again)[0].startswith('event_start: 3 meetings: 0 converged, 3 changed, 0 failed')
     for host in hosts:
         assert scale.started(sim, good[host]['conference_id']), host
 
     # status then stop, over every meeting: all as started, then converged
-    status = runbook('event_status', sim, inventory, *OPTIONS, keep='status-all-started')
+    status = run_runbook('event_status', sim, inventory, *OPTIONS, keep='status-all-started')
     assert status.rc == 0, status
     assert summary_lines(status) == [
         'event_status: 9 meetings: 9 as started, 0 not as started, 0 failed, 0 unverified, 0 not in progress',
         'Nothing needs a person.']
-    stop = runbook('event_stop', sim, inventory, *OPTIONS)
+    stop = run_runbook('event_stop', sim, inventory, *OPTIONS)
     assert stop.rc == 0, stop
     assert summary_lines(stop)[0] == \
         'event_stop: 9 meetings: 0 converged, 9 changed, 0 failed, 0 unverified, 0 not in progress'
-    stop_again = runbook('event_stop', sim, inventory, *OPTIONS)
+    stop_again = run_runbook('event_stop', sim, inventory, *OPTIONS)
     assert summary_lines(stop_again)[0] == \
         'event_stop: 9 meetings: 9 converged, 0 changed, 0 failed, 0 unverified, 0 not in progress'
 
@@ -100,11 +82,11 @@ def test_status_names_the_meetings_not_as_started(event):
     sim, config, inventory = event
     hosts = scale.hosts_of(config)
     scale.write_inventory(inventory, hosts, sim.url)
-    assert runbook('event_start', sim, inventory, *OPTIONS).rc == 0
+    assert run_runbook('event_start', sim, inventory, *OPTIONS).rc == 0
     sim.set_meeting(hosts['webinar0002']['conference_id'], recording=False)
     sim.set_meeting(hosts['webinar0005']['conference_id'], state='Destroyed')
-    status = runbook('event_status', sim, inventory, *OPTIONS, '-e', 'event_fail_on_problems=true',
-                     keep='status-problems')
+    status = run_runbook('event_status', sim, inventory, *OPTIONS, '-e', 'event_fail_on_problems=true',
+                         keep='status-problems')
     assert status.rc == 2, status
     lines = summary_lines(status)
     assert lines[0] == \
@@ -121,7 +103,7 @@ def test_an_empty_inventory_says_so_in_one_sentence(event, tmp_path):
     empty = tmp_path / 'empty.yml'
     empty.write_text('meetings:\n  hosts: {}\n')
     for name in ('event_start', 'event_status', 'event_stop'):
-        run = runbook(name, sim, str(empty))
+        run = run_runbook(name, sim, str(empty))
         assert run.rc != 0, run
         assert "No meeting to work on: the inventory has no host in 'meetings' (event_hosts); check the " \
                'inventory (-i) and event_hosts.' in run.out, run
