@@ -133,10 +133,11 @@ def estimate(meetings, round_seconds, forks, limit=None, window=None, batch=100,
 
 # What one step of an event start costs the controller, in checks of the
 # preflight: both are a task of one of the collection's modules through the
-# same forks, but a step of event_start makes more calls, writes, and its
-# record and broadcast steps open the push and wait on it. Measured with
-# tests/benchmark/preflight.py (docs/benchmark.md, "The preflight's estimate").
-STEP_FACTOR = 0.9
+# same forks, and at event scale the controller's cores are the bound, so a
+# step costs about what a check does (measured from 0.86 to 1.37 of it with
+# tests/benchmark/preflight.py, with the machine busier or quieter:
+# docs/benchmark.md, "The preflight's estimate").
+STEP_FACTOR = 1.0
 
 
 def estimate_from_run(checked, began, forks, batch=100, steps=4, event_time=None):
