@@ -86,7 +86,11 @@ def test_async_runs_as_a_module_process(sim, tmp_path):
          'hwcloud.meeting.meeting_record': dict(CONTROL, state='started', api_url='{{ sim_url }}')},
         {'ansible.builtin.assert': {'that': ['result is changed', 'result.recording']}},
     ])
-    run = run_playbook(play, sim, '-vvvv')
+    # async_wrapper expands the async dir (~/.ansible_async) with the
+    # environment's HOME, async_status with the user's home directory: they
+    # differ where HOME is not the user's (a CI run with an empty HOME), so
+    # the test gives both the same absolute directory of its own
+    run = run_playbook(play, sim, '-vvvv', env={'ANSIBLE_ASYNC_DIR': str(tmp_path / 'async')})
     keep_output('direct_execution', 'async', run.out)  # docs/direct_execution.md quotes it (tests/docs)
     assert run.rc == 0, run
     assert PROCESS + 'the task is async' in run.out
@@ -141,8 +145,11 @@ def test_every_module_runs_in_the_worker(sim, tmp_path):
     modules = sorted(name[:-3] for name in os.listdir(os.path.join(
         os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), 'plugins', 'modules'))
         if name.startswith('meeting_') and name.endswith('.py'))
-    assert modules == ['meeting_activate', 'meeting_broadcast', 'meeting_info', 'meeting_live', 'meeting_record']
+    assert modules == ['meeting_activate', 'meeting_broadcast', 'meeting_check', 'meeting_info', 'meeting_live',
+                       'meeting_record']
+    sim.set_meeting(CONTROL['conference_id'], owner='it-user')  # the preflight's login may read the details
     arguments = {'meeting_activate': dict(CONTROL, app_id='it-app-id', app_key='it-app-key-4f9c2a81'),
+                 'meeting_check': dict(CONTROL, app_id='it-app-id', app_key='it-app-key-4f9c2a81', user_id='it-user'),
                  'meeting_broadcast': dict(CONTROL, state='absent'), 'meeting_info': CONTROL,
                  'meeting_live': dict(CONTROL, state='stopped'), 'meeting_record': dict(CONTROL, state='stopped')}
     for module in modules:

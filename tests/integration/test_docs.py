@@ -13,7 +13,7 @@ from ansible_collections.hwcloud.meeting.plugins.module_utils.base import SHARED
 
 from .conftest import BIN, ROOT, ansible_env
 
-MODULES = ['meeting_activate', 'meeting_record', 'meeting_live', 'meeting_broadcast', 'meeting_info']
+MODULES = ['meeting_activate', 'meeting_record', 'meeting_live', 'meeting_broadcast', 'meeting_info', 'meeting_check']
 # Every shared option the modules take (not a copy of the list, which would
 # miss an option added later) must be documented with its type and default.
 SHARED = set(SHARED_ARGUMENT_SPEC)
@@ -45,10 +45,13 @@ def test_module_documentation(docs, name):
     attributes = doc['attributes']
     assert attributes['check_mode']['support'] == 'full'
     assert attributes['action_group']['membership'] == ['hwcloud.meeting.meeting']
-    assert attributes['diff_mode']['support'] == ('none' if name == 'meeting_info' else 'full')
+    # the modules that change nothing have no diff; the preflight says whether
+    # the meeting is ready, the others whether they could verify the state
+    reads_only = name in ('meeting_info', 'meeting_check')
+    assert attributes['diff_mode']['support'] == ('none' if reads_only else 'full')
     examples = yaml.safe_load(entry['examples'])
     assert examples, name
-    assert 'state_verified' in entry['return'] and 'msg' in entry['return']
+    assert ('ready' if name == 'meeting_check' else 'state_verified') in entry['return'] and 'msg' in entry['return']
     assert {'status', 'error_code', 'request_id'} <= set(entry['return'])
 
 
@@ -64,7 +67,7 @@ def test_no_module_requires_the_host_password(docs, name):
     assert 'details' in ' '.join(options['host_password']['description'])
 
 
-def test_the_action_group_names_all_five():
+def test_the_action_group_names_every_module():
     with open(os.path.join(os.path.dirname(__file__), '..', '..', 'meta', 'runtime.yml')) as handle:
         runtime = yaml.safe_load(handle)
     assert sorted(runtime['action_groups']['meeting']) == sorted(MODULES)
