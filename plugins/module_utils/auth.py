@@ -290,8 +290,9 @@ class Credentials(object):
         run the record and broadcast tasks of a meeting each need a push
         token, and two APIs of one call each fill no window twice as fast."""
         password_at_hand = bool(self._host_password or self._password_from_login)
-        if (password_at_hand and self._pacer.would_wait(self.gateway_bucket('GET', PATH_WS_TOKEN, Token.CONTROL))
-                and not self._pacer.would_wait(self.gateway_bucket('GET', PATH_CONTROL_TOKEN, None))):
+        ws_token_waits = self._pacer.would_wait(self.gateway_bucket('GET', PATH_WS_TOKEN, Token.CONTROL))
+        control_token_waits = self._pacer.would_wait(self.gateway_bucket('GET', PATH_CONTROL_TOKEN, None))
+        if password_at_hand and ws_token_waits and not control_token_waits:
             if self._cache:
                 self._cache.evict(self._control_identity())
             self._control_token = None
