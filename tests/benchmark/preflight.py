@@ -65,11 +65,12 @@ def one_size(meetings, args, workdir):
         start = timed(scale.playbook_command('event_start', inventory, args.forks, args.limit), cache, timeout)
         throttled = sum(1 for call in sim.calls if call.get('status') == 429)
         converged = sum(1 for meeting in config['meetings'] if scale.started(sim, meeting['id']))
+    start_seconds = round(start.seconds, 1)
     return {'meetings': meetings, 'forks': args.forks, 'limit': args.limit, 'window': args.window,
             'check_seconds': round(check.seconds, 1), 'estimate_seconds': estimate['seconds'],
             'estimate_sentence': estimate['sentence'], 'round_seconds': estimate['round_seconds'],
-            'start_seconds': round(start.seconds, 1), 'start_rc': start.rc, 'converged': converged,
-            'throttled': throttled, 'ratio': round(estimate['seconds'] / start.seconds, 3)}
+            'start_seconds': start_seconds, 'start_rc': start.rc, 'converged': converged,
+            'throttled': throttled, 'ratio': round(estimate['seconds'] / start_seconds, 3)}
 
 
 def main(argv=None):
