@@ -11,6 +11,8 @@ DOCUMENTATION = r'''
 name: event_estimate
 short_description: How long an event start will take at least, from a preflight's run
 version_added: 0.1.0
+extends_documentation_fragment:
+  - hwcloud.meeting.event_filter
 description:
   - The last play of C(hwcloud.meeting.event_check) gives it C(hostvars) and gets back the least time
     C(hwcloud.meeting.event_start) will take for the same meetings, and when to start it.
@@ -20,15 +22,6 @@ description:
     preflight's own first batch and scaled to the steps of an event start (docs/benchmark.md has the factor's measurement)."
   - It reads only what the preflight's tasks registered; it never calls the meeting service.
 options:
-  _input:
-    description: C(hostvars).
-    type: dict
-    required: true
-  meetings:
-    description: The meetings (host names) of the run, in order; C(ansible_play_hosts_all) of the last play.
-    type: list
-    elements: str
-    required: true
   began:
     description: When the preflight's checks began (seconds since the epoch).
     type: float

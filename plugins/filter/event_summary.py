@@ -11,6 +11,8 @@ DOCUMENTATION = r'''
 name: event_summary
 short_description: Sum up what every meeting's tasks of a runbook registered
 version_added: 0.1.0
+extends_documentation_fragment:
+  - hwcloud.meeting.event_filter
 description:
   - The last play of each event runbook (C(hwcloud.meeting.event_start), C(event_status), C(event_stop)) gives it
     C(hostvars) and gets back one outcome per meeting, the counts per outcome, the meetings that need a person with
@@ -24,15 +26,6 @@ description:
     off, or broadcasting someone other than its C(keynote_speaker)), V(unverified) (recording or broadcast unknown),
     else V(converged)."
 options:
-  _input:
-    description: C(hostvars).
-    type: dict
-    required: true
-  meetings:
-    description: The meetings (host names) of the run, in order; C(ansible_play_hosts_all) of the last play.
-    type: list
-    elements: str
-    required: true
   runbook:
     description: Which runbook ran.
     type: str

@@ -92,3 +92,34 @@ def test_the_stated_ansible_core_range_is_the_tested_one():
         assert 'ansible-core %s to %s' % stated in ' '.join(handle.read().split())
     with open(os.path.join(ROOT, 'docs', 'awx', 'execution-environment.yml')) as handle:
         assert 'ansible-core>=%s,<%d.%d' % (stated[0], major, high + 1) in handle.read()
+
+
+FILTERS = sorted(os.path.basename(path)[:-3] for path in glob.glob(os.path.join(ROOT, 'plugins', 'filter', '*.py'))
+                 if not os.path.basename(path).startswith('_'))
+
+
+@pytest.mark.parametrize('name', FILTERS)
+def test_filter_documentation_is_its_signature(name):
+    """ansible-doc renders every filter, its doc fragments merged in, and its
+    options are the function's parameters: the first is _input, a parameter
+    without a default is required, and a default is the one documented (a
+    list's default of [] is None in Python)."""
+    import importlib
+    import inspect
+    completed = subprocess.run([os.path.join(BIN, 'ansible-doc'), '-t', 'filter', '--json', 'hwcloud.meeting.' + name],
+                               env=ansible_env(), capture_output=True, text=True, check=False)
+    assert completed.returncode == 0, completed.stderr
+    doc = json.loads(completed.stdout)['hwcloud.meeting.' + name]['doc']
+    function = getattr(importlib.import_module('ansible_collections.hwcloud.meeting.plugins.filter.' + name), name)
+    parameters = list(inspect.signature(function).parameters.values())
+    assert sorted(doc['options']) == sorted(['_input'] + [parameter.name for parameter in parameters[1:]])
+    assert doc['options']['_input'].get('required')
+    for parameter in parameters[1:]:
+        option = doc['options'][parameter.name]
+        if parameter.default is inspect.Parameter.empty:
+            assert option.get('required'), (name, parameter.name)
+        else:  # None stands for an empty list in Python (no mutable default)
+            documented = option.get('default')
+            assert not option.get('required'), (name, parameter.name)
+            assert documented == parameter.default or (parameter.default is None and documented == []), \
+                (name, parameter.name, documented)
