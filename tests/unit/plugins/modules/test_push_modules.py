@@ -50,6 +50,22 @@ def service(push_service):
     return push_service
 
 
+def recording_service(service, after_write, **http):
+    """The service whose record write is answered, after which the push
+    channel open at that moment receives after_write (frames, or exceptions
+    it raises); http adds answers of other calls."""
+    opened = []
+
+    def recorded():
+        opened[0].incoming.extend(after_write)
+        return EMPTY
+    answers = {PATH_CONTROL_TOKEN: [TOKEN], PATH_WS_TOKEN: [WS], PATH_RECORD: [recorded]}
+    answers.update(http)
+    session, socket, connections = service(answers, full(recording=0))
+    opened.append(socket)
+    return session, socket, connections
+
+
 def test_record_no_op_reads_the_push_only(capsys, service):
     session, socket, connections = service({PATH_CONTROL_TOKEN: [TOKEN], PATH_WS_TOKEN: [WS]}, full(recording=1))
     result = run_module(meeting_record.main, dict(CONTROL, state='started'), capsys, diff=True)
@@ -63,14 +79,8 @@ def test_record_no_op_reads_the_push_only(capsys, service):
 
 
 def test_record_change_waits_on_the_same_channel(capsys, service):
-    socket_holder = []
-
-    def recorded():
-        socket_holder[0].incoming.append(dynamic(msg_mode=1, recState=1))  # the push shows the change
-        return EMPTY
-    session, socket, connections = service(
-        {PATH_CONTROL_TOKEN: [TOKEN], PATH_WS_TOKEN: [WS], PATH_RECORD: [recorded]}, full(recording=0))
-    socket_holder.append(socket)
+    # the push shows the change
+    session, socket, connections = recording_service(service, [dynamic(msg_mode=1, recState=1)])
     result = run_module(meeting_record.main, dict(CONTROL, state='started', wait=True), capsys)
     assert result['changed'] is True and result['state_verified'] is True and result['recording'] is True
     assert session.paths() == [PATH_CONTROL_TOKEN, PATH_RECORD]
@@ -186,15 +196,8 @@ def dropped():
 
 
 def test_a_push_that_breaks_during_the_wait_is_opened_once_more(capsys, service):
-    socket_holder = []
-
-    def recorded():
-        # the channel drops right after the write; a new one shows the change
-        socket_holder[0].incoming.extend([dropped()] + full(recording=1))
-        return EMPTY
-    session, socket, connections = service(
-        {PATH_CONTROL_TOKEN: [TOKEN], PATH_WS_TOKEN: [WS], PATH_RECORD: [recorded]}, full(recording=0))
-    socket_holder.append(socket)
+    # the channel drops right after the write; a new one shows the change
+    session, socket, connections = recording_service(service, [dropped()] + full(recording=1))
     result = run_module(meeting_record.main, dict(CONTROL, state='started', wait=True), capsys)
     assert result['changed'] is True and result['state_verified'] is True and result['recording'] is True
     # one push-token call for the one reopening, no realTimeInfo
@@ -205,16 +208,9 @@ def test_a_push_that_breaks_during_the_wait_is_opened_once_more(capsys, service)
 
 
 def test_a_push_that_breaks_twice_is_not_opened_a_third_time(capsys, service):
-    socket_holder = []
-
-    def recorded():
-        # dropped after the write, and again after the reopening's full messages
-        socket_holder[0].incoming.extend([dropped()] + full(recording=0) + [dropped()])
-        return EMPTY
-    session, socket, connections = service(
-        {PATH_CONTROL_TOKEN: [TOKEN], PATH_WS_TOKEN: [WS], PATH_RECORD: [recorded],
-         PATH_REALTIME: [VENDOR_REALTIME]}, full(recording=0))
-    socket_holder.append(socket)
+    # dropped after the write, and again after the reopening's full messages
+    session, socket, connections = recording_service(service, [dropped()] + full(recording=0) + [dropped()],
+                                                     **{PATH_REALTIME: [VENDOR_REALTIME]})
     result = run_module(meeting_record.main, dict(CONTROL, state='started', wait=True), capsys)
     # realTimeInfo (the vendor's) does not report recording: said plainly,
     # after one read, instead of a channel per poll until wait_timeout
