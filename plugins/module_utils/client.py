@@ -18,8 +18,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import random
-import re
-import socket
 import threading
 import time
 import traceback
@@ -31,10 +29,12 @@ from ansible_collections.hwcloud.meeting.plugins.module_utils.errors import (
     THROTTLED,
     USER_AGENT,
     MeetingError,
+    connection_reason,
     describe_body,
     failure,
     for_meeting,
     request_id_text,
+    timed_out,
 )
 from ansible_collections.hwcloud.meeting.plugins.module_utils.ratelimit import RateLimitWait
 
@@ -293,19 +293,19 @@ class MeetingClient(object):
         except requests.exceptions.SSLError as exc:
             reason = ('the TLS certificate of %s could not be verified (%s); set ca_path to the CA bundle '
                       'that signed it, or validate_certs: false for a test service'
-                      % (self.base_url, _reason(exc)))
+                      % (self.base_url, connection_reason(exc)))
         except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
             # Once the retries are spent, requests reports a read timeout as a
             # ConnectionError; the innermost reason tells them apart.
-            if isinstance(exc, requests.exceptions.Timeout) or _timed_out(exc):
+            if isinstance(exc, requests.exceptions.Timeout) or timed_out(exc):
                 reason = ('no answer from %s within %s seconds, %d attempt(s); the service is slow or '
                           'unreachable (raise timeout if it is just slow)'
                           % (self.base_url, self.timeout, self.retries + 1))
             else:
                 reason = 'could not connect to %s after %d attempt(s) (%s)' % (
-                    self.base_url, self.retries + 1, _reason(exc))
+                    self.base_url, self.retries + 1, connection_reason(exc))
         except requests.exceptions.RequestException as exc:
-            reason = 'the request to %s failed (%s)' % (self.base_url, _reason(exc))
+            reason = 'the request to %s failed (%s)' % (self.base_url, connection_reason(exc))
         raise MeetingError('Could not %s: %s' % (for_meeting(what, self.conference_id), reason))
 
     def _before_resend(self):
@@ -436,31 +436,3 @@ class MeetingClient(object):
 
     def close(self):
         self._session.close()
-
-
-def _causes(exc):
-    """The exception and the reasons it wraps, outermost first."""
-    seen = [exc]
-    for _depth in range(5):
-        inner = getattr(seen[-1], 'reason', None)
-        if inner is None and seen[-1].args and isinstance(seen[-1].args[0], Exception):
-            inner = seen[-1].args[0]
-        if not isinstance(inner, Exception) or inner in seen:
-            break
-        seen.append(inner)
-    return seen
-
-
-def _timed_out(exc):
-    return any(isinstance(cause, (socket.timeout, TimeoutError)) or 'timed out' in str(cause).lower()
-               for cause in _causes(exc))
-
-
-def _reason(exc):
-    """The innermost reason of a requests/urllib3 exception, without the pool
-    and URL boilerplate that wraps it."""
-    reason = _causes(exc)[-1]
-    text = str(reason)
-    # "<urllib3.connection.HTTPConnection object at 0x..>: Failed to ..." -> "Failed to ..."
-    text = re.sub(r'^<[^>]+>:\s*', '', text)
-    return text or reason.__class__.__name__

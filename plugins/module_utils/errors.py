@@ -16,6 +16,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+import socket
 
 # Who the collection says it is, on every HTTP call and push connection.
 USER_AGENT = 'hwcloud.meeting-ansible-collection'
@@ -131,3 +132,32 @@ def failure(response, what, conference_id):
         for_meeting(what, conference_id), response.status_code, description, request_id_text(request_id))
     return MeetingError(text, status=response.status_code, error_code=code, error_msg=message,
                         request_id=request_id)
+
+
+def _causes(exc):
+    """The exception and the reasons it wraps, outermost first."""
+    seen = [exc]
+    for _depth in range(5):
+        inner = getattr(seen[-1], 'reason', None)
+        if inner is None and seen[-1].args and isinstance(seen[-1].args[0], Exception):
+            inner = seen[-1].args[0]
+        if not isinstance(inner, Exception) or inner in seen:
+            break
+        seen.append(inner)
+    return seen
+
+
+def timed_out(exc):
+    """Whether a failed request ran out of time, by its reasons."""
+    return any(isinstance(cause, (socket.timeout, TimeoutError)) or 'timed out' in str(cause).lower()
+               for cause in _causes(exc))
+
+
+def connection_reason(exc):
+    """The innermost reason of a requests/urllib3 exception, without the pool
+    and URL boilerplate that wraps it."""
+    reason = _causes(exc)[-1]
+    text = str(reason)
+    # "<urllib3.connection.HTTPConnection object at 0x..>: Failed to ..." -> "Failed to ..."
+    text = re.sub(r'^<[^>]+>:\s*', '', text)
+    return text or reason.__class__.__name__
