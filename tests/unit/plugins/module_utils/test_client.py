@@ -502,9 +502,10 @@ def test_online_check_raises_on_an_ended_meeting():
     assert 'has ended' in str(caught.value)
 
 
-def test_a_token_answer_without_a_token_fails_clearly():
+@pytest.mark.parametrize('data', [{}, {'token': ''}, {'token': 12345}], ids=['none', 'empty', 'not-text'])
+def test_a_token_answer_without_a_token_fails_clearly(data):
     client = make_client(host_password=HOST_PASSWORD)
-    scripted(client, {PATH_CONTROL_TOKEN: [response(200, {'data': {}})]})
+    scripted(client, {PATH_CONTROL_TOKEN: [response(200, {'data': data})]})
     with pytest.raises(MeetingError) as caught:
         client.realtime_info()
     assert 'carried no token' in str(caught.value)
@@ -569,6 +570,8 @@ def test_details_refused_say_who_may_read_them_and_how_to_fix_it():
     assert (error.status, error.error_code, error.request_id) == (403, 'X.403', 'req-403')
     assert 'meeting %s' % MEETING in error.message and 'may not read' in error.message
     assert 'give host_password' in error.message
+    # the refusal's own words (its code) once, without repeating "could not ... of meeting ..."
+    assert error.message.count(MEETING) == 1 and 'X.403' in error.message, error.message
 
 
 def test_without_host_password_nor_login_a_control_call_says_what_is_missing():
@@ -753,3 +756,42 @@ def test_a_meeting_that_does_not_exist_is_said_with_the_vendors_words(vendor_mes
     assert str(caught.value) == ('Meeting %s does not exist: the service has no meeting with that ID %s; '
                                  'check conference_id.' % (MEETING, said))
     assert caught.value.no_such_meeting and caught.value.error_msg == vendor_message
+
+
+# --- every call of the contract, as API.md's table of calls writes it ----------------
+
+ACCESS = {'X-Access-Token': 'acc-1'}
+CONTROL = {'X-Conference-Authorization': 'ctl-1'}
+
+
+@pytest.mark.parametrize('call, method, path, params, body, auth', [
+    (lambda c: c.online_details(), 'GET', PATH_ONLINE, {'conferenceID': MEETING}, None, ACCESS),
+    (lambda c: c.start_meeting('pw-9'), 'POST', PATH_START, None, {'conferenceID': MEETING, 'password': 'pw-9'},
+     ACCESS),
+    (lambda c: c.meeting_details(), 'GET', PATH_DETAILS, {'conferenceID': MEETING}, None, ACCESS),
+    (lambda c: c.list_meetings(search='Sync', offset=5, limit=7), 'GET', PATH_LIST,
+     {'offset': 5, 'limit': 7, 'queryAll': 'true', 'searchKey': 'Sync'}, None, ACCESS),
+    (lambda c: c.list_meetings(online=True), 'GET', PATH_LIST_ONLINE,
+     {'offset': 0, 'limit': client_module.LIST_PAGE_SIZE, 'queryAll': 'true'}, None, ACCESS),
+    (lambda c: c.realtime_info(), 'GET', PATH_REALTIME, {'conferenceID': MEETING}, None, CONTROL),
+    (lambda c: c.set_recording(True), 'PUT', PATH_RECORD, {'conferenceID': MEETING}, {'isRecord': 1}, CONTROL),
+    (lambda c: c.set_recording(False), 'PUT', PATH_RECORD, {'conferenceID': MEETING}, {'isRecord': 0}, CONTROL),
+    (lambda c: c.set_live(True), 'PUT', client_module.PATH_LIVE, {'conferenceID': MEETING}, {'isLive': 1}, CONTROL),
+    (lambda c: c.set_live(False), 'PUT', client_module.PATH_LIVE, {'conferenceID': MEETING}, {'isLive': 0}, CONTROL),
+    (lambda c: c.broadcast('p-3'), 'PUT', client_module.PATH_BROADCAST, {'conferenceID': MEETING, 'participantID': 'p-3'},
+     None, CONTROL),
+    (lambda c: c.cancel_broadcast(), 'PUT', client_module.PATH_CANCEL_BROADCAST, {'conferenceID': MEETING}, None,
+     CONTROL),
+], ids=['online', 'start', 'details', 'list', 'list-online', 'realtime', 'record-on', 'record-off', 'live-on',
+        'live-off', 'broadcast', 'cancel-broadcast'])
+def test_each_call_is_sent_as_the_contract_writes_it(call, method, path, params, body, auth):
+    # no wait allowed: an answer of 200 is taken as it is, never as the gateway's 429
+    client = MeetingClient(pacer_for(None, max_wait=0), api_url='https://meeting.example.test', conference_id=MEETING,
+                           access_token='acc-1', conference_token='ctl-1')
+    session = scripted(client, {path: [response(200, {'data': []})]})
+    call(client)
+    [sent] = session.requests
+    assert (sent['method'], sent['path'], sent['params'], sent['json']) == (method, path, params, body)
+    assert {name: sent['headers'].get(name) for name in auth} == auth
+    other = 'X-Conference-Authorization' if auth is ACCESS else 'X-Access-Token'
+    assert other not in sent['headers']  # a call carries its own token only
