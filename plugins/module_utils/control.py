@@ -231,6 +231,10 @@ class Target(object):
     def needs(self):
         return self.fields
 
+    def in_words(self):
+        """Its words, or its key's."""
+        return self.words or self.key.replace('_', ' ')
+
     def value_if_not_running(self, module):
         return NOT_DONE_IF_NOT_RUNNING
 
@@ -373,7 +377,7 @@ def converge(module, target):
     verified = not [field for field in target.fields if field in reading.unreported]
     changed = (not verified) or current != desired
     if not verified and module.params['warn_unverified']:
-        warning = unverified_warning(module, reading, target.words or target.key.replace('_', ' '), target.fields)
+        warning = unverified_warning(module, reading, target.in_words(), target.fields)
         if module.params.get('wait') and not module.check_mode:
             warning += ' It does not wait for it either.'
         module.warn(warning)
@@ -384,7 +388,7 @@ def converge(module, target):
             if not verified and module.params['warn_unverified']:
                 module.warn('The change to %s of meeting %s was sent, but it cannot be confirmed: the meeting-status '
                             'push is gone and realTimeInfo does not report %s.'
-                            % (target.words or target.key.replace('_', ' '), module.conference_id,
+                            % (target.in_words(), module.conference_id,
                                ' or '.join(FIELD_WORDS[field] for field in target.fields)))
     if changed:
         msg = outcome.would if module.check_mode else outcome.done

@@ -342,6 +342,8 @@ def test_options_fall_back_to_the_environment_and_arguments_win(plugin):
     ({'meetings': [{'conference_id': '1', 'host_password': 'x'}], 'validate_certs': 'maybe'},
      'validate_certs must be true or false'),
     ({'meetings': [{'conference_id': '1', 'host_password': 'x'}], 'interval': 3}, 'unknown argument(s) interval'),
+    ({'meetings': [{'conference_id': '1', 'host_password': 'x'}, {'conference_id': ' 1 ', 'host_password': 'y'}]},
+     'meeting 1 is listed twice'),
 ])
 def test_bad_arguments_are_refused_in_words(plugin, args, words):
     with pytest.raises(plugin['MeetingEventsError']) as failure:

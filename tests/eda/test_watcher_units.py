@@ -10,6 +10,7 @@ The plugin is loaded from the installed collection as ansible-rulebook loads
 it (runpy); its globals (the clock, open_channel) are replaced through its
 functions' __globals__, which is the module's namespace.
 """
+import logging
 import os
 import subprocess
 import sys
@@ -437,3 +438,37 @@ def test_the_source_imports_its_collection_when_run_by_its_path_alone(tmp_path):
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == 'hwcloud.meeting.meeting_events'
+
+
+# --- what the source logs: the meeting first, every secret masked -----------------------
+
+LOGGER_NAME = 'hwcloud.meeting.meeting_events'
+
+
+def test_a_log_line_names_the_meeting_and_masks_every_secret(plugin, caplog):
+    caplog.set_level(logging.INFO, logger=LOGGER_NAME)
+    meeting_watcher, _events = watcher(plugin)
+    meeting_watcher.secrets.add('tok-unit-secret')
+    meeting_watcher.log(logging.INFO, 'token %s, waited %s s', 'tok-unit-secret', 2)
+    meeting_watcher.log(logging.WARNING, 'no values: 100%')  # a text without values is not formatted
+    assert [(record.levelno, record.getMessage()) for record in caplog.records] == [
+        (logging.INFO, 'meeting %s: token ********, waited 2 s' % KEYNOTE),
+        (logging.WARNING, 'meeting %s: no values: 100%%' % KEYNOTE)]
+
+
+def test_secrets_are_masked_whole_the_longest_first(plugin):
+    secrets = plugin['_Secrets'](['abc', None, ''])
+    secrets.add('abcdef')
+    secrets.add(None)
+    assert secrets.clean('x abcdef y abc z') == 'x ******** y ******** z'
+
+
+def test_the_gateway_waits_are_logged_as_the_client_says_them(plugin, caplog):
+    caplog.set_level(logging.INFO, logger=LOGGER_NAME)
+    meeting_watcher, _events = watcher(plugin)
+    meeting_watcher.client = Client()
+    meeting_watcher.client.gateway_waits = ['Waited 2.5 s for the gateway (GET wsToken)', 'Waited 1 s (50%)']
+    meeting_watcher._say_gateway_waits()
+    assert [record.getMessage() for record in caplog.records] == [
+        'meeting %s: Waited 2.5 s for the gateway (GET wsToken)' % KEYNOTE, 'meeting %s: Waited 1 s (50%%)' % KEYNOTE]
+    assert meeting_watcher.client.gateway_waits == []  # each said once

@@ -227,3 +227,8 @@ def test_the_inventory_files_it_reads(tmp_path, name, taken):
     path = tmp_path / name
     path.write_text('plugin: hwcloud.meeting.meetings\n')
     assert bool(InventoryModule().verify_file(str(path))) is taken
+
+
+def test_a_file_that_does_not_exist_is_not_taken(tmp_path):
+    # verify_file answers a boolean (BaseInventoryPlugin's contract), for a missing file too
+    assert InventoryModule().verify_file(str(tmp_path / 'missing.hwcloud_meeting.yml')) is False

@@ -52,7 +52,10 @@ def scripted(client, script):
 def make_client(**kwargs):
     options = dict(api_url='https://meeting.example.test', conference_id=MEETING, retries=2, timeout=5)
     options.update(kwargs)
-    return MeetingClient(pacer_for(options.get('cache')), **options)
+    # No call here waits for the gateway's window (test_client_pacing.py is
+    # about those): a wait would be a bug, and with rate_limit_wait 0 it
+    # fails the call at once instead of sleeping through the test.
+    return MeetingClient(pacer_for(options.get('cache'), max_wait=0), **options)
 
 
 # --- the App ID signature -------------------------------------------------------
@@ -785,9 +788,7 @@ CONTROL = {'X-Conference-Authorization': 'ctl-1'}
 ], ids=['online', 'start', 'details', 'list', 'list-online', 'realtime', 'record-on', 'record-off', 'live-on',
         'live-off', 'broadcast', 'cancel-broadcast'])
 def test_each_call_is_sent_as_the_contract_writes_it(call, method, path, params, body, auth):
-    # no wait allowed: an answer of 200 is taken as it is, never as the gateway's 429
-    client = MeetingClient(pacer_for(None, max_wait=0), api_url='https://meeting.example.test', conference_id=MEETING,
-                           access_token='acc-1', conference_token='ctl-1')
+    client = make_client(access_token='acc-1', conference_token='ctl-1')
     session = scripted(client, {path: [response(200, {'data': []})]})
     call(client)
     [sent] = session.requests
@@ -795,3 +796,20 @@ def test_each_call_is_sent_as_the_contract_writes_it(call, method, path, params,
     assert {name: sent['headers'].get(name) for name in auth} == auth
     other = 'X-Conference-Authorization' if auth is ACCESS else 'X-Access-Token'
     assert other not in sent['headers']  # a call carries its own token only
+
+
+@pytest.mark.parametrize('call, words', [
+    (lambda c: c.set_recording(True), 'Could not start recording for meeting %s' % MEETING),
+    (lambda c: c.set_recording(False), 'Could not stop recording for meeting %s' % MEETING),
+    (lambda c: c.set_live(True), 'Could not start the live broadcast for meeting %s' % MEETING),
+    (lambda c: c.set_live(False), 'Could not stop the live broadcast for meeting %s' % MEETING),
+    (lambda c: c.broadcast('p-3'), 'Could not broadcast participant p-3 for meeting %s' % MEETING),
+])
+def test_a_refused_write_says_what_was_tried(call, words):
+    client = make_client(conference_token='ctl-1', retries=0)
+    scripted(client, {path: [response(400, {'error_code': 'MMC.111072050', 'error_msg': 'locked'})]
+                      for path in (PATH_RECORD, client_module.PATH_LIVE, client_module.PATH_BROADCAST)})
+    with pytest.raises(MeetingError) as caught:
+        call(client)
+    assert str(caught.value).startswith(words), str(caught.value)
+    assert caught.value.error_code == 'MMC.111072050'

@@ -14,6 +14,8 @@ import yaml
 from ansible_collections.hwcloud.meeting.plugins.doc_fragments.connection import ModuleDocFragment as Connection
 from ansible_collections.hwcloud.meeting.plugins.module_utils import options
 from ansible_collections.hwcloud.meeting.plugins.module_utils.base import SHARED_ARGUMENT_SPEC, MeetingModule
+from ansible_collections.hwcloud.meeting.plugins.module_utils.ratelimit import FileStore, MemoryStore
+from ansible_collections.hwcloud.meeting.plugins.module_utils.token_cache import MemoryTokenCache, TokenCache
 
 from ...helpers import run_module
 
@@ -136,6 +138,7 @@ def test_resolve_prefers_a_given_value_then_a_non_empty_variable_then_the_defaul
 @pytest.mark.parametrize('values, uses_login, needs_login, words', [
     ({'timeout': 0.0}, False, False, ['timeout must be a number of seconds greater than 0 (got 0.0)']),
     ({'retries': -1}, False, False, ['retries must be 0 or more (got -1)']),
+    ({'rate_limit_wait': -1}, False, False, ['rate_limit_wait must be 0 or more seconds (got -1.0)']),
     ({'user_id': 'u'}, True, False, ['user_id is set but app_id is missing']),
     ({'user_id': 'u'}, False, False, []),
     ({}, True, True, [options.NO_LOGIN]),
@@ -153,3 +156,29 @@ def test_a_path_option_has_its_home_expanded_and_others_are_taken_as_given(monke
     assert problems == []
     assert resolved['ca_path'] == '/home/operator/ca.pem'
     assert resolved['account'] == '~ops' and resolved['app_id'] == '~app'
+
+
+@pytest.mark.parametrize('option, value, words', [
+    (options.Option('n', 'float', greater_than=0), 0, 'n must be a number greater than 0 (got 0)'),
+    (options.Option('n', 'float', greater_than=0, unit='seconds'), -1, 'n must be a number of seconds greater than 0 (got -1)'),
+    (options.Option('n', 'float', greater_than=0), float('nan'), 'n must be a number greater than 0 (got nan)'),
+    (options.Option('n', 'int', at_least=1), 0, 'n must be 1 or more (got 0)'),
+    (options.Option('n', 'int', at_least=1, unit='calls'), 0, 'n must be 1 or more calls (got 0)'),
+    (options.Option('n', 'float', greater_than=0), 0.5, None),
+    (options.Option('n', 'int', at_least=1), 1, None),
+    (options.Option('n', 'int', at_least=1), None, None),
+])
+def test_an_option_out_of_its_bounds_is_said_in_words(option, value, words):
+    assert option.out_of_bounds(value) == words
+
+
+@pytest.mark.parametrize('token_cache', [True, False])
+def test_shared_gives_the_watchers_one_cache_and_one_pacer(token_cache, tmp_path, monkeypatch):
+    # bounded by rate_limit_wait; in the token cache's directory when the cache is on
+    monkeypatch.setenv('HWMEETING_TOKEN_CACHE_DIR', str(tmp_path / 'tokens'))
+    resolved, problems = options.resolve({'token_cache': token_cache, 'rate_limit_wait': 7}, {})
+    assert problems == []
+    kept = options.shared(resolved)
+    assert isinstance(kept['cache'], TokenCache if token_cache else MemoryTokenCache)
+    assert isinstance(kept['pacer'].store, FileStore if token_cache else MemoryStore)
+    assert kept['pacer'].max_wait == 7

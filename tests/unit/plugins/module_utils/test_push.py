@@ -430,3 +430,23 @@ def test_an_increment_that_cannot_be_read_leaves_the_participants_unknown_until_
     # an increment does not make a list of it; the next full list does
     assert channel.wait(lambda: channel.participants is not None, push.time.monotonic() + 5)
     assert sorted(channel.participants) == ['p1']
+
+
+@pytest.mark.parametrize('server', ['https://push.example.test', 'wss://', 'push.example.test:443', '', None])
+def test_a_ws_url_that_is_not_a_websocket_address_is_refused_before_any_connection(server):
+    with pytest.raises(PushError, match=r"is not a ws:// or wss:// URL"):
+        push.PushChannel(CID, server, 5)
+
+
+@pytest.mark.parametrize('server, base', [('wss://push.example.test:443', 'wss://push.example.test:443'),
+                                          ('ws://127.0.0.1:8080/any/path?x=1', 'ws://127.0.0.1:8080')])
+def test_a_ws_url_is_taken_as_its_scheme_and_host(server, base):
+    assert push.PushChannel(CID, server, 5).server == base
+
+
+@pytest.mark.parametrize('given', [None, 7.5])
+def test_the_heartbeat_interval_asked_for_is_the_channels(scripted, given):
+    scripted(frames=FULL)
+    channel = open_channel(client()[0], 5, heartbeat_interval=given)
+    assert channel.heartbeat_interval == given  # None: push.HEARTBEAT_INTERVAL, the vendor's
+    channel.close()

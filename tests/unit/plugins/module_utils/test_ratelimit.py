@@ -30,7 +30,7 @@ from ansible_collections.hwcloud.meeting.plugins.module_utils.ratelimit import (
     parse_limit,
     read_headers,
 )
-from ansible_collections.hwcloud.meeting.plugins.module_utils.token_cache import TokenCache
+from ansible_collections.hwcloud.meeting.plugins.module_utils.token_cache import MemoryTokenCache, TokenCache
 
 from .fakes import FakeClock
 
@@ -174,7 +174,12 @@ def paced_call(pacer, gateway, login=LOGIN, api=API, sleep=None, latency=0.0):
 
 
 def make_pacer(clock, store=None, max_wait=300, rand=lambda: 0.5, **options):
-    return Pacer(store if store is not None else MemoryStore(), max_wait, clock=clock.clock, sleep=clock.sleep,
+    def sleep(seconds):
+        # The pacer sleeps only until a window has room: a sleep of nothing
+        # would be a loop that spins (in virtual time, forever).
+        assert seconds > 0, 'the pacer slept for %r seconds' % seconds
+        clock.sleep(seconds)
+    return Pacer(store if store is not None else MemoryStore(), max_wait, clock=clock.clock, sleep=sleep,
                  rand=rand, **options)
 
 
@@ -218,6 +223,7 @@ def test_parse_limit(value, expected):
     'remain:1,limit:2,time:0 second', 'remain:1,limit:2,time:1 fortnight', 'remain:1,limit:2,time:minute',
     'remain:1,limit:2,time:1', 'remain:1,limit:2,time:-1 second', 'remain:1,limit:2,time:1 minute 30 seconds',
     'remain:1,limit:2,time:1e3 second', 'remain:,limit:2,time:1 second', 'remain 1,limit 2,time 1 second',
+    'remain:1,limit:2,time:1 secondx', 'remain:1,limit:2,time:1 minutess',  # only a plural's s comes off
 ])
 def test_malformed_headers_are_ignored(value):
     assert parse_limit(value) is None
@@ -882,3 +888,17 @@ def test_threads_sharing_a_memory_store_each_count():
         each.join(60)
     assert (outcomes.count('sent'), outcomes.count('refused')) == (300, 100)
     assert len(store._states[BUCKET]['sends']) == 300
+
+
+def test_pacer_for_shares_the_token_caches_directory_or_keeps_to_the_process(directory):
+    shared = ratelimit.pacer_for(TokenCache(directory), 12)
+    assert isinstance(shared.store, FileStore) and shared.store.directory == directory and shared.max_wait == 12
+    shared.before_call(BUCKET)
+    assert len(pace_files(directory)) == 1  # in the token cache's directory: every fork and task sees it
+    for cache in (MemoryTokenCache(), None):  # token_cache: false, and no cache at all
+        assert isinstance(ratelimit.pacer_for(cache).store, MemoryStore)
+
+
+@pytest.mark.parametrize('count, words', [(1, '1 call'), (2, '2 calls'), (100, '100 calls')])
+def test_a_count_of_calls_in_words(count, words):
+    assert ratelimit.calls(count) == words

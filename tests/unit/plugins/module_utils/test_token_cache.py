@@ -153,6 +153,10 @@ def test_default_directory(monkeypatch):
     monkeypatch.delenv('HWMEETING_TOKEN_CACHE_DIR')
     monkeypatch.setenv('XDG_CACHE_HOME', '/xdg')
     assert default_directory() == '/xdg/hwcloud.meeting/tokens'
+    # neither: the home's cache, as docs/authentication.md says
+    monkeypatch.delenv('XDG_CACHE_HOME')
+    monkeypatch.setenv('HOME', '/home/operator')
+    assert default_directory() == '/home/operator/.cache/hwcloud.meeting/tokens'
 
 
 # --- the client with a cache ------------------------------------------------------

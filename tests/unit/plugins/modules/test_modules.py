@@ -714,3 +714,27 @@ def test_warn_unverified_false_keeps_an_unverifiable_task_quiet(capsys, service)
     assert result['changed'] is True and result['state_verified'] is False
     assert 'warnings' not in result
     assert calls.paths() == [PATH_CONTROL_TOKEN, PATH_REALTIME, PATH_LIVE]
+
+
+@pytest.mark.parametrize('target, words', [
+    (meeting_record.RECORDING, 'recording'),
+    (meeting_live.LIVE, 'the live broadcast'),
+    (meeting_broadcast.Broadcast(), 'who is broadcast'),
+    (meeting_activate.Activation(), 'in progress'),  # no words of its own: its key's
+])
+def test_each_target_is_named_in_words_in_its_warnings(target, words):
+    assert target.in_words() == words
+
+
+def test_wait_polls_as_the_guide_says_half_a_second_then_doubling_to_two_seconds(capsys, service, monkeypatch):
+    # docs/realtime_state.md: "... then every two seconds, until wait_timeout"
+    monkeypatch.undo()  # the module's own delays, not the service fixture's short ones
+    clock = FakeClock(now=0.0)
+    monkeypatch.setattr(control, 'time', clock)
+    unchanged = realtime(recState=0)
+    service({PATH_CONTROL_TOKEN: [TOKEN], PATH_RECORD: [EMPTY],
+             PATH_REALTIME: [unchanged] * 1000 + [PollingOn('a read past wait_timeout')]})
+    result = run_module(meeting_record.main, dict(CONTROL, state='started', wait=True, wait_timeout=10), capsys)
+    assert result['failed'] is True
+    # reads at 0, 0.5, 1.5, 3.5, 5.5, 7.5 and 9.5 s; the next, at 11.5 s, would be past wait_timeout
+    assert clock.slept == [0.5, 1.0, 2.0, 2.0, 2.0, 2.0]
