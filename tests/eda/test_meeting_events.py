@@ -224,6 +224,8 @@ def test_cancellation_closes_every_channel_and_stops_every_thread(plugin, sim):
         assert sorted([first['meeting']['conference_id'], second['meeting']['conference_id']]) == \
             ['914044873', '914047751']
         assert len(watcher_threads()) == 2
+        # daemon threads: one still reading past STOP_WAIT never keeps ansible-rulebook from exiting
+        assert all(thread.daemon for thread in watcher_threads())
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await asyncio.wait_for(task, CEILING)

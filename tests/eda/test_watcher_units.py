@@ -472,3 +472,19 @@ def test_the_gateway_waits_are_logged_as_the_client_says_them(plugin, caplog):
     assert [record.getMessage() for record in caplog.records] == [
         'meeting %s: Waited 2.5 s for the gateway (GET wsToken)' % KEYNOTE, 'meeting %s: Waited 1 s (50%%)' % KEYNOTE]
     assert meeting_watcher.client.gateway_waits == []  # each said once
+
+
+def test_what_the_client_warns_of_is_logged_for_its_meeting(plugin, namespace, monkeypatch, caplog):
+    caplog.set_level(logging.INFO, logger=LOGGER_NAME)
+
+    class OptionTable(object):
+        @staticmethod
+        def build_client(options, warn, register_secret, **meeting):
+            warn('the token cache /tmp/x cannot be used (100% full); logging in again')
+            return 'the client'
+    monkeypatch.setitem(namespace, 'option_table', OptionTable)
+    meeting_watcher, _events = watcher(plugin)
+    meeting_watcher.shared = {}
+    assert meeting_watcher._client() == 'the client'
+    assert [(record.levelno, record.getMessage()) for record in caplog.records] == [
+        (logging.WARNING, 'meeting %s: the token cache /tmp/x cannot be used (100%% full); logging in again' % KEYNOTE)]

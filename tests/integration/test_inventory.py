@@ -278,6 +278,15 @@ def test_the_cache_spares_the_calls_and_holds_no_secret(inv_sim, tmp_path):
     assert len(served(inv_sim, LIST)) == 6  # fetched again
 
 
+def test_a_cache_that_is_off_is_never_written_even_by_a_flush(inv_sim, tmp_path):
+    cache_dir = tmp_path / 'inventory-cache'
+    path = source(tmp_path, cache=False, cache_plugin='ansible.builtin.jsonfile', cache_connection=str(cache_dir))
+    listed(inv_sim, path)
+    listed(inv_sim, path, '--flush-cache')
+    assert len(served(inv_sim, LIST)) == 6  # each run fetched the list
+    assert not cache_dir.exists() or list(cache_dir.iterdir()) == []
+
+
 def test_a_cache_made_with_other_options_is_not_used(inv_sim, tmp_path):
     cache = dict(cache=True, cache_plugin='ansible.builtin.jsonfile', cache_connection=str(tmp_path / 'c'))
     listed(inv_sim, source(tmp_path, **cache))

@@ -16,7 +16,8 @@ def push_service(monkeypatch):
     ``push_service(http, frames=(), connect_error=None)`` replaces the HTTP
     session by ``ScriptedSession(http)`` and the WebSocket by
     ``FakeWebSocket(frames)``; returns ``(session, socket, connections)``,
-    ``connections`` holding each connection's options and ``url``."""
+    ``connections`` holding each connection's options, ``url`` and
+    ``closes_before`` (how many closes of the socket came before it)."""
     def install(http, frames=(), connect_error=None):
         session = ScriptedSession(http)
         monkeypatch.setattr(requests.Session, 'request', lambda self, method, url, **kw: session(method, url, **kw))
@@ -24,7 +25,7 @@ def push_service(monkeypatch):
         connections = []
 
         def connect(url, **options):
-            connections.append(dict(options, url=url))
+            connections.append(dict(options, url=url, closes_before=socket.closes))
             if connect_error is not None:
                 raise connect_error
             return socket

@@ -58,6 +58,7 @@ class FakeWebSocket(object):
         self.incoming = list(incoming)
         self.sent = []
         self.closed = False
+        self.closes = 0
         self.timeouts = []
         self.status = 101
 
@@ -77,6 +78,7 @@ class FakeWebSocket(object):
 
     def close(self, timeout=None):
         self.closed = True
+        self.closes += 1
 
     def actions(self):
         return [message.get('action') for message in self.sent]

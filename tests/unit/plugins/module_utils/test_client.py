@@ -741,6 +741,8 @@ def test_each_known_code_says_what_to_do(code, words):
     ({'error_code': 'X.1'}, ('X.1', None, 'error X.1')),
     ({'error_msg': 'boom'}, (None, 'boom', 'no error code "boom"')),
     ({'code': 42, 'message': ''}, ('42', None, 'error 42')),
+    # an empty spelling is passed over for the next one that says something
+    ({'error_code': '', 'errorCode': 'X.2', 'error_msg': '', 'message': 'boom'}, ('X.2', 'boom', 'error X.2 "boom"')),
 ])
 def test_an_error_body_with_half_of_its_fields_is_still_read(body, expected):
     assert parse_error(response(400, body)) == expected
@@ -813,3 +815,16 @@ def test_a_refused_write_says_what_was_tried(call, words):
         call(client)
     assert str(caught.value).startswith(words), str(caught.value)
     assert caught.value.error_code == 'MMC.111072050'
+
+
+def test_an_html_page_without_a_title_is_said_by_its_text_without_tags():
+    description = parse_error(response(503, text='<html><body><h1>Service\n Unavailable</h1><p>try later</p></body></html>'))[2]
+    assert description == 'an HTML page, probably from a proxy or gateway in between (Service Unavailable try later)'
+
+
+def test_a_meeting_error_is_an_exception_like_any_other():
+    import copy
+    error = MeetingError('Could not X: HTTP 400', status=400, error_code='X.1', request_id='r-1')
+    assert error.args == ('Could not X: HTTP 400',) and str(error) == 'Could not X: HTTP 400'
+    copied = copy.copy(error)  # through __reduce__, as pickling does: args carry the message
+    assert str(copied) == str(error) and copied.to_result() == error.to_result()

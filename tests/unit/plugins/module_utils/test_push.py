@@ -450,3 +450,27 @@ def test_the_heartbeat_interval_asked_for_is_the_channels(scripted, given):
     channel = open_channel(client()[0], 5, heartbeat_interval=given)
     assert channel.heartbeat_interval == given  # None: push.HEARTBEAT_INTERVAL, the vendor's
     channel.close()
+
+
+class Ticking(object):
+    """time for push.py: each look at the clock is a second later."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def monotonic(self):
+        self.now += 1.0
+        return self.now
+
+    time = monotonic
+
+
+@pytest.mark.parametrize('timeout, said', [(30, '5.0'), (3, '3')])
+def test_the_state_is_waited_for_5_seconds_or_the_timeout_if_shorter(scripted, monkeypatch, timeout, said):
+    # docs/realtime_state.md: "no state within 5 seconds (or timeout if shorter) of the first message"
+    monkeypatch.undo()  # the module's own FULL_MESSAGES_WAIT, not the fixture's short one
+    scripted(frames=[subscribe_reply()])
+    monkeypatch.setattr(push, 'time', Ticking())
+    with pytest.raises(PushError) as caught:
+        open_channel(client()[0], timeout)
+    assert 'no meeting state came on the push within %s seconds of subscribing' % said in str(caught.value)

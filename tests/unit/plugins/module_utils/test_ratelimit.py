@@ -224,6 +224,7 @@ def test_parse_limit(value, expected):
     'remain:1,limit:2,time:1', 'remain:1,limit:2,time:-1 second', 'remain:1,limit:2,time:1 minute 30 seconds',
     'remain:1,limit:2,time:1e3 second', 'remain:,limit:2,time:1 second', 'remain 1,limit 2,time 1 second',
     'remain:1,limit:2,time:1 secondx', 'remain:1,limit:2,time:1 minutess',  # only a plural's s comes off
+    'remain:1,limit:2,time:%s second' % ('9' * 400),  # a window too long for a float: infinite
 ])
 def test_malformed_headers_are_ignored(value):
     assert parse_limit(value) is None
@@ -902,3 +903,12 @@ def test_pacer_for_shares_the_token_caches_directory_or_keeps_to_the_process(dir
 @pytest.mark.parametrize('count, words', [(1, '1 call'), (2, '2 calls'), (100, '100 calls')])
 def test_a_count_of_calls_in_words(count, words):
     assert ratelimit.calls(count) == words
+
+
+def test_others_calls_are_forgotten_once_their_window_has_passed():
+    clock = FakeClock()
+    pacer = make_pacer(clock)
+    pacer.after_call(BUCKET, headers(1, limit=10), 1000.0)    # 9 calls of others in the window of 1000.0
+    assert pacer.before_call(BUCKET) == 0.0                   # the 10th is ours
+    clock.now = 1061.0                                        # past their window (and ours)
+    assert [pacer.before_call(BUCKET) for _call in range(10)] == [0.0] * 10  # the whole limit is ours again

@@ -532,3 +532,20 @@ def test_a_cached_control_token_brings_its_push_server(cache):
     calls = scripted(second, script)
     assert second.credentials.fetch_push_url() == 'wss://push.example.test:443'
     assert calls.paths() == []
+
+
+@pytest.mark.parametrize('lifetime, margin', [(100, 30), (300, 30), (1800, 180), (3000, 300), (43200, 300)])
+def test_the_safety_margin_is_as_docs_token_cache_md_says(lifetime, margin):
+    # "a tenth of the token's lifetime, at least 30 seconds and at most 5 minutes"
+    assert cache_module.margin_for(lifetime) == margin
+
+
+def test_a_push_token_handed_over_through_the_cache_opens_one_connection_only(cache):
+    control = response(200, {'data': {'token': 'ctl-1', 'confTokenExpireTime': 1800, 'wsURL': 'wss://push.test',
+                                      'tmpWsToken': 'tmp-ws-handed'}})
+    first = client_with(cache, host_password='hp-1')
+    scripted(first, {PATH_CONTROL_TOKEN: [control]})
+    first.credentials.hand_over_control_token()
+    # the next task takes it, once: a tmpWsToken opens one connection
+    assert client_with(cache, host_password='hp-1').credentials.take_temporary_ws_token() == 'tmp-ws-handed'
+    assert client_with(cache, host_password='hp-1').credentials.take_temporary_ws_token() is None

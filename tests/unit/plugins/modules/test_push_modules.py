@@ -203,6 +203,7 @@ def test_a_push_that_breaks_during_the_wait_is_opened_once_more(capsys, service)
     # one push-token call for the one reopening, no realTimeInfo
     assert session.paths() == [PATH_CONTROL_TOKEN, PATH_RECORD, PATH_WS_TOKEN]
     assert len(connections) == 2
+    assert connections[1]['closes_before'] == 1  # the broken channel closed before the next one opened
     assert result['warnings'] == ['The meeting-status push of meeting %s broke: the push server closed the channel '
                                   'while waiting for the change to show; the module opens it once more.' % CID]
 
