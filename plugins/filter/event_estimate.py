@@ -93,16 +93,9 @@ _value:
 '''
 
 from ansible.errors import AnsibleFilterError
-from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.hwcloud.meeting.plugins.plugin_utils.event_estimate import EstimateError, estimate_from_run
-
-
-def _get(variables, name):
-    try:
-        return variables[name] if name in variables else None
-    except Exception:  # an undefined or broken variable of the inventory: as if unset
-        return None
+from ansible_collections.hwcloud.meeting.plugins.plugin_utils.hostvars import meeting_variable
 
 
 def event_estimate(hostvars, meetings, began, forks, batch=100, steps=4, registered='check_meeting',
@@ -111,13 +104,10 @@ def event_estimate(hostvars, meetings, began, forks, batch=100, steps=4, registe
         raise AnsibleFilterError('event_estimate: meetings must be a list of host names, not empty')
     checked = []
     for name in meetings:
-        try:
-            variables = hostvars[to_text(name)]
-        except KeyError:
-            variables = {}
-        result = _get(variables, registered)
+        result = meeting_variable(hostvars, name, registered)
         limit = result.get('gateway_limit') if isinstance(result, dict) else None
-        checked.append({'done': _get(variables, done), 'gateway_limit': limit if isinstance(limit, dict) else None})
+        checked.append({'done': meeting_variable(hostvars, name, done),
+                        'gateway_limit': limit if isinstance(limit, dict) else None})
     try:
         return estimate_from_run(checked, began, forks, batch=batch, steps=steps, event_time=event_time)
     except EstimateError as error:

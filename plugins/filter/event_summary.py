@@ -132,31 +132,9 @@ import datetime
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
-from ansible.module_utils.six import string_types
 
 from ansible_collections.hwcloud.meeting.plugins.plugin_utils.event_summary import summarise
-
-
-def _plain(value):
-    """Plain dicts, lists and texts out of whatever hostvars hands over."""
-    if isinstance(value, dict):
-        return dict((to_text(key), _plain(item)) for key, item in value.items())
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    if isinstance(value, string_types):
-        return to_text(value)
-    if value is None or isinstance(value, (bool, int, float)):
-        return value
-    return to_text(value)
-
-
-def _get(variables, name):
-    try:
-        if name in variables:
-            return _plain(variables[name])
-    except Exception:  # an undefined or broken variable of the inventory: as if unset
-        return None
-    return None
+from ansible_collections.hwcloud.meeting.plugins.plugin_utils.hostvars import meeting_variable
 
 
 def event_summary(hostvars, meetings, runbook, steps, failure, always_sent=None, inventory_sources=None, forks=None,
@@ -166,16 +144,12 @@ def event_summary(hostvars, meetings, runbook, steps, failure, always_sent=None,
     collected = []
     for name in meetings:
         name = to_text(name)
-        try:
-            variables = hostvars[name]
-        except KeyError:
-            variables = {}
         collected.append({
             'name': name,
-            'conference_id': _get(variables, 'conference_id'),
-            'keynote_speaker': _get(variables, 'keynote_speaker'),
-            'failure': _get(variables, failure),
-            'results': dict((step, _get(variables, step)) for step in steps),
+            'conference_id': meeting_variable(hostvars, name, 'conference_id'),
+            'keynote_speaker': meeting_variable(hostvars, name, 'keynote_speaker'),
+            'failure': meeting_variable(hostvars, name, failure),
+            'results': dict((step, meeting_variable(hostvars, name, step)) for step in steps),
         })
     read_at = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
     try:
